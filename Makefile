@@ -1,0 +1,32 @@
+# Set-up, demo, tests and benchmarks. Everything runs inside .venv (created on demand).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+IMAGE ?=
+N_ITR ?= 300
+PYTEST_FLAGS ?=
+
+.PHONY: venv demo test test-full bench fuzz clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/python -m coolchic.demo $(if $(IMAGE),--image $(IMAGE)) --n-itr $(N_ITR) --outdir out/demo
+
+test: venv
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_FLAGS)
+
+test-full: venv
+	$(BIN)/python -m pytest -q $(PYTEST_FLAGS)
+
+bench: venv
+	$(BIN)/python -m pytest benchmarks -q --benchmark-only
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .benchmarks
