@@ -66,7 +66,8 @@ class Info:
     ``container_version`` is ``None`` for a raw 3.0 stream. Sizes are in bytes:
     ``file_size = header_size + sum(chunk_sizes.values()) + payload_size``, where
     ``header_size`` counts the container's own bytes (signature, fixed header, chunk
-    headers, CRC; 0 for a raw stream).
+    headers, CRC; 0 for a raw stream), and ``payload_size = payload_header_size +
+    nn_bytes + latent_bytes`` (the 3.0 GOP + frame headers, NN streams, latent streams).
     """
 
     width: int
@@ -79,6 +80,9 @@ class Info:
     header_size: int
     payload_size: int
     chunk_sizes: dict[str, int]
+    payload_header_size: int
+    nn_bytes: int
+    latent_bytes: int
     architecture: Architecture
 
     @property
@@ -214,6 +218,9 @@ def _parse(data: bytes, max_pixels: int | None) -> tuple[Info, dict[str, bytes],
             header_size=len(data) - len(payload) - sum(chunk_sizes.values()),
             payload_size=len(payload),
             chunk_sizes=chunk_sizes,
+            payload_header_size=ph.header_bytes,
+            nn_bytes=ph.nn_bytes,
+            latent_bytes=ph.latent_bytes,
             architecture=ph.architecture,
         )
         return info, chunks, payload
@@ -230,6 +237,9 @@ def _parse(data: bytes, max_pixels: int | None) -> tuple[Info, dict[str, bytes],
             header_size=0,
             payload_size=len(data),
             chunk_sizes={},
+            payload_header_size=ph.header_bytes,
+            nn_bytes=ph.nn_bytes,
+            latent_bytes=ph.latent_bytes,
             architecture=ph.architecture,
         )
         if max_pixels is not None and info.n_pixels > max_pixels:
