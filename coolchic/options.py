@@ -1,0 +1,203 @@
+"""Encoder options: validation, layer-string parsing and the resulting decoder architecture.
+
+This module does not import torch. Options are validated against the limits of the
+Cool-chic 3.0 bitstream format (spec §6): one ARM hidden width for every hidden layer,
+at most 255 layers / channels / kernel sizes / resolutions / features per resolution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from coolchic.c3.frame import Architecture, SynthesisLayer
+
+DEFAULT_LAYERS_SYNTHESIS = "40-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none"
+DEFAULT_N_ITR = 1000
+"""Default phase-0 iterations: a 768x512 image encodes in roughly 10-20 min on 2 CPU cores.
+
+The 3.0 CLI default (100 000) targets GPUs; the 3.0 README example uses 1000. See
+:mod:`coolchic.training.schedule` for how the other phases scale with ``n_itr``."""
+DEFAULT_N_TRAIN_LOOPS = 1
+"""Default number of independent training runs (the 3.0 README suggests 1 to 5)."""
+
+_NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
+_LAYER_TYPES = ("linear", "residual")
+_MAX_BYTE = 255
+
+
+def parse_layers_synthesis(spec: str, out_channels: int) -> tuple[SynthesisLayer, ...]:
+    """Parse ``<out>-<k>-<linear|residual>-<relu|leakyrelu|gelu|none>,...``.
+
+    ``X`` as ``<out>`` stands for ``out_channels``. The first layer's input width is not
+    known here, so a residual first layer is checked by :meth:`EncoderOptions.architecture`;
+    residual layers after the first need ``in == out``. Raises ``ValueError`` naming the
+    offending layer.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("layers_synthesis: expected a non-empty string like '40-1-linear-relu,X-1-linear-none'")
+    layers: list[SynthesisLayer] = []
+    items = spec.split(",")
+    if len(items) > _MAX_BYTE:
+        raise ValueError(f"layers_synthesis: at most {_MAX_BYTE} layers (got {len(items)})")
+    for idx, item in enumerate(items):
+        item = item.strip()
+        where = f"layers_synthesis: layer {idx} {item!r}"
+        parts = item.split("-")
+        if len(parts) != 4:
+            raise ValueError(f"{where}: expected <out>-<k>-<linear|residual>-<{'|'.join(_NONLINEARITIES)}>")
+        out_s, k_s, kind, nonlin = parts
+        out = out_channels if out_s == "X" else _parse_int(out_s, where, "output channels")
+        k = _parse_int(k_s, where, "kernel size")
+        if not 1 <= out <= _MAX_BYTE:
+            raise ValueError(f"{where}: output channels must be in 1..{_MAX_BYTE}")
+        if not 1 <= k <= _MAX_BYTE or k % 2 == 0:
+            raise ValueError(f"{where}: kernel size must be odd and in 1..{_MAX_BYTE}")
+        if kind not in _LAYER_TYPES:
+            raise ValueError(f"{where}: layer type must be 'linear' or 'residual'")
+        if nonlin not in _NONLINEARITIES:
+            raise ValueError(f"{where}: non-linearity must be one of {', '.join(_NONLINEARITIES)}")
+        if kind == "residual" and layers and layers[-1].out_channels != out:
+            raise ValueError(f"{where}: a residual layer needs as many input as output channels")
+        layers.append(SynthesisLayer(out, k, kind == "residual", nonlin))  # type: ignore[arg-type]
+    return tuple(layers)
+
+
+def _parse_int(text: str, where: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{where}: {what} must be an integer (or X), got {text!r}") from None
+
+
+def _int_tuple(value: Any, name: str, form: str) -> tuple[int, ...]:
+    """Accept ``"1,2,3"``, ``""`` or a sequence of ints."""
+    if isinstance(value, str):
+        text = value.strip()
+        items: Sequence[Any] = [t.strip() for t in text.split(",")] if text else []
+    elif isinstance(value, (tuple, list)):
+        items = value
+    else:
+        raise ValueError(f"{name}: expected {form}, got {value!r}")
+    out = []
+    for item in items:
+        if isinstance(item, bool):
+            raise ValueError(f"{name}: expected {form}, got {value!r}")
+        try:
+            number = int(item)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: expected {form}, got {value!r}") from None
+        if isinstance(item, float) and item != number:
+            raise ValueError(f"{name}: expected {form}, got {value!r}")
+        out.append(number)
+    return tuple(out)
+
+
+def _check_number(name: str, value: Any, *, integer: bool, minimum: float, form: str) -> None:
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type or not math.isfinite(value) or value < minimum:
+        raise ValueError(f"{name}: expected {form}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class EncoderOptions:
+    """Everything the encoder needs besides the image.
+
+    ``layers_arm`` and ``n_ft_per_res`` accept the CLI strings (``"24,24"``,
+    ``"1,1,1,1,1,1,1"``) or sequences of ints; they are stored as tuples of ints.
+    ``layers_synthesis`` stays a string because ``X`` depends on the image's channel count.
+    ``n_itr`` is the length of the main training phase; the other phases scale with it
+    (see :func:`coolchic.training.schedule.build_schedule`). ``threads`` sets torch's
+    intra-op threads during :func:`coolchic.training.encoder.fit` (restored afterwards);
+    ``seed`` makes a CPU encode reproducible.
+    """
+
+    lmbda: float = 1e-3
+    start_lr: float = 1e-2
+    layers_synthesis: str = DEFAULT_LAYERS_SYNTHESIS
+    upsampling_kernel_size: int = 8
+    layers_arm: tuple[int, ...] | str = (24, 24)
+    n_ctx_rowcol: int = 3
+    n_ft_per_res: tuple[int, ...] | str = (1, 1, 1, 1, 1, 1, 1)
+    n_itr: int = DEFAULT_N_ITR
+    n_train_loops: int = DEFAULT_N_TRAIN_LOOPS
+    workdir: str | Path | None = None
+    device: str = "cpu"
+    threads: int | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        arm = _int_tuple(self.layers_arm, "layers_arm", "comma-separated equal widths like '24,24' (or '')")
+        fts = _int_tuple(self.n_ft_per_res, "n_ft_per_res", "comma-separated feature counts like '1,1,1,1,1,1,1'")
+        object.__setattr__(self, "layers_arm", arm)
+        object.__setattr__(self, "n_ft_per_res", fts)
+        self._validate()
+
+    def _validate(self) -> None:
+        _check_number("lmbda", self.lmbda, integer=False, minimum=0.0, form="a number >= 0 (e.g. 1e-3)")
+        _check_number("start_lr", self.start_lr, integer=False, minimum=1e-12, form="a number > 0 (e.g. 1e-2)")
+        k = self.upsampling_kernel_size
+        _check_number("upsampling_kernel_size", k, integer=True, minimum=8, form="an even integer in 8..254")
+        if k % 2 or k > _MAX_BYTE:
+            raise ValueError(f"upsampling_kernel_size: expected an even integer in 8..254, got {k!r}")
+        arm = self.layers_arm
+        assert isinstance(arm, tuple)
+        if len(arm) > _MAX_BYTE or any(not 1 <= d <= _MAX_BYTE for d in arm) or len(set(arm)) > 1:
+            raise ValueError(
+                f"layers_arm: expected equal widths in 1..{_MAX_BYTE} like '24,24' (3.0 format), got {arm!r}"
+            )
+        _check_number("n_ctx_rowcol", self.n_ctx_rowcol, integer=True, minimum=1, form="an integer in 1..255")
+        if self.n_ctx_rowcol > _MAX_BYTE:
+            raise ValueError(f"n_ctx_rowcol: expected an integer in 1..255, got {self.n_ctx_rowcol!r}")
+        fts = self.n_ft_per_res
+        assert isinstance(fts, tuple)
+        if not 1 <= len(fts) <= _MAX_BYTE or any(not 0 <= c <= _MAX_BYTE for c in fts) or sum(fts) == 0:
+            raise ValueError(
+                f"n_ft_per_res: expected 1..255 counts in 0..255, not all zero, like '1,1,1,1,1,1,1', got {fts!r}"
+            )
+        _check_number("n_itr", self.n_itr, integer=True, minimum=1, form="an integer >= 1")
+        _check_number("n_train_loops", self.n_train_loops, integer=True, minimum=1, form="an integer >= 1")
+        if self.workdir is not None and not isinstance(self.workdir, (str, Path)):
+            raise ValueError(f"workdir: expected None or a path, got {self.workdir!r}")
+        if not isinstance(self.device, str) or not (self.device == "cpu" or self.device.startswith("cuda")):
+            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:<n>', got {self.device!r}")
+        if self.threads is not None:
+            _check_number("threads", self.threads, integer=True, minimum=1, form="None or an integer >= 1")
+        if self.seed is not None:
+            _check_number("seed", self.seed, integer=True, minimum=0, form="None or an integer >= 0")
+        parse_layers_synthesis(self.layers_synthesis, 3)
+        self.architecture(3)
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> EncoderOptions:
+        """Build options from keyword arguments; ``ValueError`` for unknown names or bad values."""
+        known = [f.name for f in dataclasses.fields(cls) if f.init]
+        for name in kwargs:
+            if name not in known:
+                raise ValueError(f"{name}: unknown encoder option (accepted: {', '.join(known)})")
+        return cls(**kwargs)
+
+    def architecture(self, out_channels: int) -> Architecture:
+        """The decoder architecture for an image whose synthesis outputs ``out_channels``."""
+        layers = parse_layers_synthesis(self.layers_synthesis, out_channels)
+        if layers[-1].out_channels != out_channels:
+            raise ValueError(
+                f"layers_synthesis: the last layer must output X = {out_channels} channels "
+                f"(got {layers[-1].out_channels}); write X as its output"
+            )
+        n_in = sum(self.n_ft_per_res)  # type: ignore[arg-type]
+        if layers[0].residual and layers[0].out_channels != n_in:
+            raise ValueError(
+                f"layers_synthesis: layer 0 is residual but has {n_in} inputs (sum of n_ft_per_res) "
+                f"and {layers[0].out_channels} outputs"
+            )
+        return Architecture(
+            n_ctx_rowcol=self.n_ctx_rowcol,
+            layers_arm=tuple(self.layers_arm),  # type: ignore[arg-type]
+            upsampling_kernel_size=self.upsampling_kernel_size,
+            synthesis=layers,
+            n_ft_per_res=tuple(self.n_ft_per_res),  # type: ignore[arg-type]
+        )

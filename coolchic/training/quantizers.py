@@ -1,0 +1,51 @@
+"""Latent quantisation proxies (spec §4.2): soft-round, Kumaraswamy noise, STE."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def soft_round(x: Tensor, temperature: float) -> Tensor:
+    """``floor(x) + 0.5 * tanh((x - floor(x) - 0.5) / T) / tanh(1 / (2T)) + 0.5``."""
+    floor = torch.floor(x)
+    frac = x - floor - 0.5
+    return floor + torch.tanh(frac / temperature) * (0.5 / math.tanh(0.5 / temperature)) + 0.5
+
+
+def kumaraswamy_noise(like: Tensor, a: float, generator: torch.Generator | None) -> Tensor:
+    """Noise in [-0.5, 0.5) with Kumaraswamy(a, b) law, b such that the mode is 0.5."""
+    u = torch.rand(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+    b = (2.0**a * (a - 1.0) + 1.0) / a
+    if a == 1.0 and b == 1.0:
+        return u - 0.5
+    return (1.0 - (1.0 - u).pow(1.0 / b)).pow(1.0 / a) - 0.5
+
+
+def noise_quantize(x: Tensor, temperature: float, a: float, generator: torch.Generator | None) -> Tensor:
+    """Training proxy of the non-STE phases: ``sr(sr(x, T) + noise, T)``."""
+    return soft_round(soft_round(x, temperature) + kumaraswamy_noise(x, a, generator), temperature)
+
+
+class _SteRound(torch.autograd.Function):
+    """Forward ``round(x)``; backward the derivative of ``soft_round(x, T)``."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, temperature: float) -> Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        ctx.temperature = temperature
+        return torch.round(x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        t = ctx.temperature
+        th = torch.tanh((x - torch.floor(x) - 0.5) / t)
+        return grad * (1.0 - th * th) * (0.5 / (t * math.tanh(0.5 / t))), None
+
+
+def ste_quantize(x: Tensor, temperature: float) -> Tensor:
+    """Training proxy of the STE phases."""
+    return _SteRound.apply(x, temperature)

@@ -1,0 +1,59 @@
+"""The image to fit as float tensors, and the distortion of spec §2.3."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from coolchic.errors import UnsupportedError
+from coolchic.planes import Planes
+
+
+class Target:
+    """Normalised planes of a :class:`Planes` and the matching (sample-weighted) MSE."""
+
+    def __init__(self, planes: Planes, device: str) -> None:
+        if planes.color not in ("rgb", "gray", "yuv420"):
+            raise UnsupportedError(f"unsupported colour format {planes.color!r}")
+        if planes.bitdepth not in (8, 10):
+            raise UnsupportedError(f"unsupported bit depth {planes.bitdepth} (8 or 10)")
+        self.color = planes.color
+        self.bitdepth = planes.bitdepth
+        self.height, self.width = planes.height, planes.width
+        self.max_value = float(planes.max_value)
+
+        def norm(arrays: tuple[np.ndarray, ...]) -> Tensor:
+            stacked = np.stack([np.asarray(a, dtype=np.float32) for a in arrays])
+            return (torch.from_numpy(stacked) / self.max_value).to(device)
+
+        if self.color == "yuv420":
+            self.full = norm(planes.planes[:1])
+            self.chroma = norm(planes.planes[1:3])
+            self.out_channels = 3
+        else:
+            self.full = norm(planes.planes)
+            self.chroma = None
+            self.out_channels = self.full.shape[0]
+        n_chroma = 0 if self.chroma is None else self.chroma.numel()
+        self.n_samples = self.full.numel() + n_chroma
+
+    def mse(self, out: Tensor) -> Tensor:
+        """Sample-count-weighted MSE of a full-resolution output ``[C, H, W]``."""
+        if self.chroma is None:
+            return torch.mean((out - self.full) ** 2)
+        err = torch.sum((out[:1] - self.full) ** 2)
+        hc, wc = self.chroma.shape[-2:]
+        err = err + torch.sum((out[1:3, ::2, ::2][:, :hc, :wc] - self.chroma) ** 2)
+        return err / self.n_samples
+
+    def postprocess(self, out: Tensor) -> Tensor:
+        """Decoder output of spec §3.5: bit-depth rounding then clamp to [0, 1]."""
+        return (torch.round(out * self.max_value) / self.max_value).clamp(0.0, 1.0)
+
+
+def psnr(mse: float) -> float:
+    """``-10 log10(mse)`` (peak 1), +inf for a perfect match."""
+    return math.inf if mse <= 0 else -10.0 * math.log10(mse)
