@@ -12,12 +12,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 import numpy as np
 
 from .api import decode, encode
 from .testcard import render_test_card
+from .training.encoder import ProgressEvent
 
 
 def _load_image(path: Path | None) -> tuple[str, np.ndarray]:
@@ -30,14 +31,20 @@ def _load_image(path: Path | None) -> tuple[str, np.ndarray]:
         return path.stem, np.asarray(im)
 
 
-def _progress_printer() -> Any:
+def _progress_printer() -> Callable[[ProgressEvent], None]:
     last = [0.0]
 
-    def show(event: Any) -> None:
+    def show(event: ProgressEvent) -> None:
         now = time.monotonic()
         if now - last[0] >= 2.0:
             last[0] = now
-            print(f"  {event}", file=sys.stderr, flush=True)
+            psnr = "" if event.psnr_db is None else f", {event.psnr_db:.2f} dB"
+            print(
+                f"  {event.phase}: {event.iteration}/{event.total_iterations}, loss {event.loss:.5f}, "
+                f"{event.bpp:.3f} bpp{psnr}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 
