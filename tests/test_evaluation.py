@@ -15,8 +15,9 @@ from PIL import Image
 from coolchic.evaluation import BenchConfig, run_benchmark
 from coolchic.evaluation import sweep as sweep_module
 from coolchic.evaluation.bdrate import bd_rate, compare, pareto_front
-from coolchic.evaluation.benchmark import all_codecs, select_codecs
+from coolchic.evaluation.benchmark import all_codecs, budget_notes, select_codecs
 from coolchic.evaluation.codecs import classic_codecs
+from coolchic.evaluation.coolchic_codec import REFERENCE_N_ITR, CoolchicCodec
 from coolchic.evaluation.metrics import bits_per_pixel, psnr_rgb
 from coolchic.evaluation.published import PUBLISHED_NAME
 from coolchic_cli.bench import bench_command
@@ -174,6 +175,9 @@ def test_cli_runs_and_prints_the_bd_table(image_dir: Path, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "| jpeg420 |" in result.output
     assert "[16/16]" in result.output  # progress lines (stderr is mixed in by CliRunner)
+    command = json.loads((out / "config.json").read_text())["command"]
+    assert command.startswith(f"coolchic bench {image_dir} --out {out}")
+    assert "--settings jpeg420=20,50,80,95 --settings webp=20,50,80,95" in command
     rerun = CliRunner().invoke(bench_command, args)
     assert rerun.exit_code == 0 and rerun.output.count("(cached)") == 16
 
@@ -215,3 +219,28 @@ def test_cli_rejects_bad_arguments(
 def test_cli_requires_folder_and_output() -> None:
     result = CliRunner().invoke(bench_command, [])
     assert result.exit_code != 0 and "--out" in result.output
+
+
+def test_a_reduced_coolchic_budget_is_flagged(image_dir: Path, tmp_path: Path) -> None:
+    config = _config(image_dir, tmp_path / "out", crop=(32, 16))
+    notes = budget_notes(config, [CoolchicCodec(n_itr=50, n_train_loops=2)])
+    assert notes[0].startswith("REDUCED BUDGET") and "n_itr=50, n_train_loops=2" in notes[0]
+    assert "32x16" in notes[1]
+    assert budget_notes(_config(image_dir, tmp_path), [CoolchicCodec(n_itr=REFERENCE_N_ITR)]) == []
+
+
+@pytest.mark.slow
+def test_coolchic_adapter_through_the_sweep(image_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    config = _config(
+        image_dir, out, codecs=["coolchic", "webp"], images=["smooth"], crop=(16, 16),
+        n_itr=1, settings={"coolchic": (0.02, 0.001), "webp": SETTINGS["webp"]}, test="coolchic",
+    )
+    result = run_benchmark(config)
+    ours = [p for p in result.points if p.codec == "coolchic"]
+    assert [p.setting for p in ours] == [0.02, 0.001]
+    for p in ours:
+        stream = out / "streams" / "coolchic" / f"smooth-lmbda{p.setting:g}.cool"
+        assert stream.stat().st_size == p.n_bytes
+        assert math.isfinite(p.psnr_rgb)
+    assert "REDUCED BUDGET" in (out / "report.md").read_text()

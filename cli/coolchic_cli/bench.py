@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -60,6 +59,24 @@ class ProgressLine:
             f"{psnr:>6} dB ({status}){eta}",
             err=True,
         )
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The equivalent ``coolchic bench`` command line of this run (non-default options)."""
+    words = ["coolchic", "bench", str(ctx.params["image_dir"])]
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name is None:
+            continue
+        value = ctx.params.get(param.name)
+        if value in (None, False, ()) or value == param.default:
+            continue
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            words.append(flag)
+        else:
+            for item in value if param.multiple else [value]:
+                words += [flag, str(item)]
+    return shlex.join(words)
 
 
 def _list_codecs() -> None:
@@ -125,8 +142,7 @@ def bench_command(
         image_dir=image_dir, outdir=outdir, images=_split(images), crop=crop_size,
         codecs=_split(codecs), settings=_parse_settings(settings, lambdas), n_itr=n_itr,
         n_train_loops=n_train_loops, preset=preset, threads=threads, test=test_codec,
-        reference=reference, command=shlex.join(["coolchic", "bench", *sys.argv[2:]])
-        if Path(sys.argv[0]).name == "coolchic" else None,
+        reference=reference, command=_command_line(click.get_current_context()),
     )
     try:
         result = run_benchmark(config, None if quiet else ProgressLine())
@@ -137,3 +153,7 @@ def bench_command(
     report = result.files["report"].read_text()
     click.echo(report[report.index("## BD-rate"):report.index("## Dataset-average")].rstrip())
     click.echo(f"\nwrote {', '.join(str(p) for p in result.files.values())}")
+
+
+if __name__ == "__main__":
+    bench_command()
