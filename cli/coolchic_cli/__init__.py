@@ -1,1 +1,1 @@
-"""coolchic CLI."""
+"""The ``coolchic`` command line: encode, decode, inspect and convert ``.cool`` images."""
