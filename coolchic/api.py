@@ -186,65 +186,54 @@ def _color_of(frame_type: str, out_channels: int) -> ColorFormat:
 
 
 def _check_consistent(header: ContainerHeader, payload: bytes) -> Any:
-    """Parse the payload header and check it agrees with the container header."""
+    """Parse the payload header and check it agrees with the container header.
+
+    The colour derived from the payload is ``gray`` for an ``rgb`` frame whose synthesis
+    outputs one channel, so this also checks the synthesis output channel count.
+    """
     ph = parse_payload_header(payload)
     color = _color_of(ph.frame_type, ph.architecture.out_channels)
     got = (ph.width, ph.height, color, ph.bitdepth)
     want = (header.width, header.height, header.color, header.bitdepth)
     if got != want:
-        raise CorruptDataError(f"payload header says {got}, container header says {want}")
-    expected_channels = 1 if header.color == "gray" else 3
-    if ph.architecture.out_channels != expected_channels:
-        raise CorruptDataError(f"synthesis outputs {ph.architecture.out_channels} channels for a {header.color} image")
+        raise CorruptDataError(f"payload header says (W, H, colour, bit depth) = {got}, container header says {want}")
     return ph
+
+
+def _make_info(ph: Any, color: ColorFormat, data: bytes, version: tuple[int, int] | None, chunks: dict[str, bytes]) -> Info:
+    chunk_sizes = {tag: len(v) for tag, v in chunks.items()}
+    payload_size = ph.total_bytes
+    return Info(
+        width=ph.width,
+        height=ph.height,
+        color=color,
+        bitdepth=ph.bitdepth,
+        container_version=version,
+        profile=PROFILES[PROFILE_C3_FRAME],
+        file_size=len(data),
+        header_size=len(data) - payload_size - sum(chunk_sizes.values()),
+        payload_size=payload_size,
+        chunk_sizes=chunk_sizes,
+        payload_header_size=ph.header_bytes,
+        nn_bytes=ph.nn_bytes,
+        latent_bytes=ph.latent_bytes,
+        architecture=ph.architecture,
+    )
 
 
 def _parse(data: bytes, max_pixels: int | None) -> tuple[Info, dict[str, bytes], bytes]:
     """``.cool`` or raw 3.0 bytes → (info, chunks, payload), headers checked."""
     if looks_like_cool(data):
         header, chunks, payload = read_container(data, max_pixels=max_pixels)
-        if header.profile != PROFILE_C3_FRAME:  # pragma: no cover - read_container rejects others
-            raise CorruptDataError(f"unexpected payload profile {header.profile}")
         ph = _check_consistent(header, payload)
-        chunk_sizes = {tag: len(v) for tag, v in chunks.items()}
-        info = Info(
-            width=header.width,
-            height=header.height,
-            color=header.color,
-            bitdepth=header.bitdepth,
-            container_version=header.version,
-            profile=header.profile_name,
-            file_size=len(data),
-            header_size=len(data) - len(payload) - sum(chunk_sizes.values()),
-            payload_size=len(payload),
-            chunk_sizes=chunk_sizes,
-            payload_header_size=ph.header_bytes,
-            nn_bytes=ph.nn_bytes,
-            latent_bytes=ph.latent_bytes,
-            architecture=ph.architecture,
-        )
-        return info, chunks, payload
+        return _make_info(ph, header.color, data, header.version, chunks), chunks, payload
     if looks_like_c3_bitstream(data):
         ph = parse_payload_header(data)
-        info = Info(
-            width=ph.width,
-            height=ph.height,
-            color=_color_of(ph.frame_type, ph.architecture.out_channels),
-            bitdepth=ph.bitdepth,
-            container_version=None,
-            profile=PROFILES[PROFILE_C3_FRAME],
-            file_size=len(data),
-            header_size=0,
-            payload_size=len(data),
-            chunk_sizes={},
-            payload_header_size=ph.header_bytes,
-            nn_bytes=ph.nn_bytes,
-            latent_bytes=ph.latent_bytes,
-            architecture=ph.architecture,
-        )
+        info = _make_info(ph, _color_of(ph.frame_type, ph.architecture.out_channels), data, None, {})
         if max_pixels is not None and info.n_pixels > max_pixels:
             raise ImageTooLargeError(
-                f"image of {info.width}x{info.height} = {info.n_pixels} pixels exceeds the limit of {max_pixels} (max_pixels)"
+                f"image of {info.width}x{info.height} = {info.n_pixels} pixels exceeds the limit of "
+                f"{max_pixels} (max_pixels; a possible decompression bomb)"
             )
         return info, {}, data
     if len(data) < len(SIGNATURE) and data and SIGNATURE.startswith(data):

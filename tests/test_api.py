@@ -158,7 +158,6 @@ def test_read_info_official_bitstream() -> None:
     assert info.payload_header_size == 89 and info.nn_bytes == 996 + 44 + 60 + 720 + 72
 
 
-@pytest.mark.slow
 def test_decode_official_bitstream() -> None:
     decoded = coolchic.decode(KODAK_BIN, threads=1)
     kodak = np.asarray(Image.open(SHARED / "data/kodak/kodim01.png").convert("RGB"))
