@@ -7,7 +7,10 @@ hold 10-bit samples (``H x W`` grey or ``H x W x 3`` RGB, values 0..1023); a
 
 Reading: ``H x W`` / ``H x W x 3`` (``x 2`` / ``x 4`` with alpha), ``uint8`` for 8-bit
 content and ``uint16`` (values ``< 2**bitdepth``) above. 4:2:0 content reads as RGB by
-default or, with ``yuv="planes"``, as a :class:`coolchic.YUV420`.
+default (BT.601 limited range); ``yuv="yuv444"`` gives the exact Y, U, V samples as
+``H x W x 3`` with each chroma sample repeated over its 2x2 block (``a[0::2, 0::2, 1]``
+cropped to ``floor(H/2) x floor(W/2)`` is U); ``yuv="planar"`` gives the 1-D raw frame
+(Y, then U, then V: the bytes of a ``.yuv`` file as samples).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from coolchic.imageconv import YUV420
 from coolchic.planes import Planes
 
-YUV_CHOICES = ("rgb", "planes")
+YUV_CHOICES = ("rgb", "yuv444", "planar")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,19 @@ def with_alpha(array: np.ndarray, alpha: np.ndarray | None, bitdepth: int) -> np
     return np.concatenate([colour, alpha[:, :, None].astype(array.dtype)], axis=2)
 
 
-def read_shape(color: str, width: int, height: int, has_alpha: bool) -> tuple[int, ...]:
-    """Shape of what :meth:`CoolPlugin.read` returns by default."""
+def yuv_array(planes: Planes, layout: str) -> np.ndarray:
+    """4:2:0 planes as ``yuv444`` (H x W x 3, chroma repeated) or ``planar`` (1-D Y, U, V)."""
+    y, u, v = planes.planes
+    if layout == "planar":
+        return np.concatenate([y.ravel(), u.ravel(), v.ravel()])
+    rows = np.minimum(np.arange(y.shape[0]) // 2, u.shape[0] - 1)
+    cols = np.minimum(np.arange(y.shape[1]) // 2, u.shape[1] - 1)
+    return np.stack([y, u[rows][:, cols], v[rows][:, cols]], axis=-1)
+
+
+def read_shape(color: str, width: int, height: int, has_alpha: bool, yuv: str = "rgb") -> tuple[int, ...]:
+    """Shape of what :meth:`CoolPlugin.read` returns."""
+    if color == "yuv420" and yuv == "planar":
+        return (width * height + 2 * (height // 2) * (width // 2),)
     channels = (1 if color == "gray" else 3) + int(has_alpha)
     return (height, width) if channels == 1 else (height, width, channels)

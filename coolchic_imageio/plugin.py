@@ -14,7 +14,7 @@ from coolchic_pillow.alpha import TAG_ALPHA, decode_alpha, encode_alpha
 from coolchic_pillow.encoding import add_chunk
 from coolchic_pillow.header import HeaderView, read_header
 
-from .arrays import YUV_CHOICES, read_shape, to_encoder_input, with_alpha
+from .arrays import YUV_CHOICES, read_shape, to_encoder_input, with_alpha, yuv_array
 from .atomic import atomic_write
 
 EXTENSION = ".cool"
@@ -23,8 +23,8 @@ EXTENSION = ".cool"
 class CoolPlugin(PluginV3):
     """Read and write Cool-chic ``.cool`` images (one image per file).
 
-    ``read(yuv="rgb")``: 4:2:0 content as RGB (default) or ``yuv="planes"`` for a
-    :class:`coolchic.YUV420`; ``device`` and ``threads`` choose where to decode.
+    ``read(yuv="rgb")``: 4:2:0 content as RGB (default), ``yuv="yuv444"`` (exact Y, U, V
+    samples, chroma repeated 2x2) or ``yuv="planar"`` (1-D raw frame: Y, U, V); ``device`` and ``threads`` choose where to decode.
     ``write(image, **options)``: the options of :func:`coolchic.encode` (``quality``,
     ``lmbda``, ``preset``, ``n_itr``, ``icc_profile``, ``exif``, ``xmp``...).
     """
@@ -66,10 +66,8 @@ class CoolPlugin(PluginV3):
             raise TruncatedDataError(f".cool data truncated ({len(data)} of {view.total_length} bytes)")
         decoded = api.decode(data, device=device, threads=threads)
         head = view.header
-        if yuv == "planes" and head.color == "yuv420":
-            from coolchic.imageconv import planes_to_yuv420
-
-            return planes_to_yuv420(decoded.planes)
+        if yuv != "rgb" and head.color == "yuv420":
+            return yuv_array(decoded.planes, yuv)
         alpha = decode_alpha(view.chunks[TAG_ALPHA], head.width, head.height) if self._has_alpha() else None
         image = with_alpha(np.asarray(decoded.array), alpha, head.bitdepth)
         return image[None] if index is Ellipsis else image
@@ -80,11 +78,11 @@ class CoolPlugin(PluginV3):
     def _has_alpha(self) -> bool:
         return TAG_ALPHA in self._header().chunks
 
-    def properties(self, index: Any = 0, **_: Any) -> ImageProperties:
-        """Shape and dtype from the header only (no decode)."""
+    def properties(self, index: Any = 0, yuv: str = "rgb", **_: Any) -> ImageProperties:
+        """Shape and dtype of what :meth:`read` returns, from the header only (no decode)."""
         self._check_index(index)
         head = self._header().header
-        shape = read_shape(head.color, head.width, head.height, self._has_alpha())
+        shape = read_shape(head.color, head.width, head.height, self._has_alpha(), yuv)
         dtype = np.dtype(np.uint8 if head.bitdepth == 8 else np.uint16)
         if index is Ellipsis:
             return ImageProperties(shape=(1, *shape), dtype=dtype, n_images=1, is_batch=True)
