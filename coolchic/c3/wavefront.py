@@ -20,11 +20,10 @@ import numpy as np
 
 from coolchic.c3.arm_fixed import (
     FixedPointArm,
+    coder_scale_from_index,
     context_offsets,
-    forward_float,
-    grid_contexts,
-    scale_from_log64,
 )
+from coolchic.c3.tables import coder_scale128
 from coolchic.c3.entropy import (
     check_exhausted,
     corrupt_on_coder_failure,
@@ -127,10 +126,9 @@ def decode_grids(
     if not shapes:
         return []
     n = n_ctx_rowcol
-    use_float = arm.check_range(ac_max + 1)
-    layers = arm.float_layers() if use_float else []
+    evaluator = arm.evaluator(ac_max + 1)  # decoded symbols lie in [-A, A+1]
     sched = _schedule(shapes, n)
-    buffer = np.zeros(sched.buffer_size, dtype=np.float64 if use_float else np.int64)
+    buffer = np.zeros(sched.buffer_size, dtype=np.float32 if evaluator else np.int64)
     offsets = np.array(
         [[dy * stride + dx for dy, dx in context_offsets(n)] for stride in sched.strides],
         dtype=np.intp,
@@ -142,14 +140,20 @@ def decode_grids(
         for step, segments in enumerate(sched.step_segments):
             s0, s1 = starts[step], starts[step + 1]
             pos = positions[s0:s1]
-            contexts = buffer[pos[:, None] + offsets[grid_of[s0:s1]]]
-            if use_float:
-                m, l_out = forward_float(layers, contexts)
-                mu = m * (1.0 / 64)
-                scale = scale_from_log64(l_out)
+            if len(segments) == 1:
+                contexts = buffer[pos[:, None] + offsets[segments[0][0]]]
             else:
-                m64, scale128 = arm.predict(contexts)
-                mu, scale = m64 / 64, scale128 / 128
+                contexts = buffer[pos[:, None] + offsets[grid_of[s0:s1]]]
+            if evaluator is not None:
+                m, l_index = evaluator(contexts)
+                mu = np.multiply(m, 1.0 / 64, dtype=np.float64)
+                scale = coder_scale_from_index(l_index)
+            else:
+                m64, l_out = arm.forward_int(contexts)
+                mu, scale = m64 / 64, coder_scale128(l_out) / 128
+            if len(segments) == 1:
+                buffer[pos] = decoders[segments[0][0]].decode(family, mu, scale)
+                continue
             for g, a, b in segments:
                 symbols = decoders[g].decode(family, mu[a - s0 : b - s0], scale[a - s0 : b - s0])
                 buffer[positions[a:b]] = symbols
@@ -176,7 +180,7 @@ def encode_grid(
     Raises ValueError if a symbol gets coder scale 0 and ``allow_zero_scale`` is false.
     """
     h, w = grid.shape
-    mu64, scale128 = arm.predict(grid_contexts(grid, n_ctx_rowcol))
+    mu64, scale128 = arm.predict_grid(grid, n_ctx_rowcol)
     if not allow_zero_scale and not scale128.all():
         raise ValueError("latents: the ARM predicts coder scale 0 for some latent")
     order = wave_order(h, w, n_ctx_rowcol)
