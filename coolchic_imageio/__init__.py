@@ -39,6 +39,4 @@ def register() -> None:
         file_format.priority.insert(0, PLUGIN_NAME)
 
 
-import coolchic  # noqa: E402  (registers this plugin via coolchic.register())
-
-register()
+import coolchic  # noqa: E402,F401  (its import calls coolchic.register(), which calls register())

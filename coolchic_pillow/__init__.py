@@ -31,6 +31,4 @@ def register(**options: Any) -> None:
     plugin.register_plugin()
 
 
-import coolchic  # noqa: E402  (registers this plugin via coolchic.register())
-
-register()
+import coolchic  # noqa: E402,F401  (its import calls coolchic.register(), which calls register())
