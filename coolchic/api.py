@@ -33,6 +33,7 @@ from .container import (
 )
 from .errors import CorruptDataError, ImageTooLargeError, NotCoolchicError, TruncatedDataError
 from .imageconv import YUV420, planes_to_array, planes_to_yuv420, to_planes
+from . import options as options_module
 from .options import EncoderOptions
 from .planes import ColorFormat, Planes
 
@@ -316,7 +317,10 @@ def _encoder_options(quality: float | None, preset: str | None, options: dict[st
             raise ValueError("quality: give either quality or lmbda, not both")
         options = {**options, "lmbda": quality_to_lmbda(quality)}
     if preset is not None:
-        options = {**options, "preset": preset}
+        presets: dict[str, dict[str, Any]] = getattr(options_module, "PRESETS", {})
+        if preset not in presets:
+            raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(presets)) or 'none'})")
+        options = {**presets[preset], **options}
     return EncoderOptions.from_kwargs(**options)
 
 
@@ -374,7 +378,8 @@ def encode(
     converted, alpha or high-bit modes rejected) or :class:`~coolchic.YUV420` (8/10 bits).
     ``quality`` (0–100, see :func:`quality_to_lmbda`) and ``options`` (the names of
     :class:`~coolchic.options.EncoderOptions`: ``lmbda``, ``n_itr``, ``layers_synthesis`` …)
-    configure the encoder; ``progress`` receives training events. ``icc_profile``, ``exif``
+    configure the encoder; ``preset`` names an entry of ``coolchic.options.PRESETS`` whose
+    values the explicit ``options`` override; ``progress`` receives training events. ``icc_profile``, ``exif``
     and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.
     """
     planes = to_planes(image)

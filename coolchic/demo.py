@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lmbda", type=float, default=1e-3, help="rate/distortion weight λ (default 1e-3)")
     parser.add_argument("--outdir", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: fastest for small images)")
     args = parser.parse_args(argv)
 
     from PIL import Image
@@ -66,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     Image.fromarray(image).save(input_png)
     print(f"encoding {name} ({image.shape[1]}x{image.shape[0]}), n_itr={args.n_itr}, λ={args.lmbda}", file=sys.stderr)
 
-    result = encode(image, lmbda=args.lmbda, n_itr=args.n_itr, n_train_loops=1, seed=args.seed, progress=_progress_printer())
+    result = encode(
+        image, lmbda=args.lmbda, n_itr=args.n_itr, n_train_loops=1, seed=args.seed, threads=args.threads,
+        progress=_progress_printer(),
+    )
     cool_path = args.outdir / f"{name}.cool"
     result.save(cool_path)
 
     start = time.perf_counter()
-    decoded = decode(cool_path)
+    decoded = decode(cool_path, threads=args.threads)
     decode_seconds = time.perf_counter() - start
     decoded_png = args.outdir / "decoded.png"
     Image.fromarray(decoded.array).save(decoded_png)

@@ -27,7 +27,7 @@ KODAK_BIN = SHARED / "data/coolchic3/kodak-bitstreams/kodim01-lmbda-0001.bin"
 REPO = Path(__file__).resolve().parents[1]
 
 # A tiny, fast configuration: the goal is to exercise the format, not to compress well.
-FAST = dict(n_itr=30, n_train_loops=1, seed=0, layers_synthesis="8-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1,1")
+FAST = dict(n_itr=30, n_train_loops=1, seed=0, threads=1, layers_synthesis="8-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1,1")
 
 
 def _inputs() -> dict[str, Any]:
@@ -190,6 +190,7 @@ def test_quality_mapping() -> None:
         (dict(not_an_option=1), "not_an_option"),
         (dict(n_itr=-3), "n_itr"),
         (dict(icc_profile="text"), "icc_profile"),
+        (dict(preset="no-such-preset"), "preset"),
     ],
 )
 def test_bad_options_fail_before_training(kwargs: dict[str, Any], match: str) -> None:

@@ -21,7 +21,7 @@ from coolchic.errors import CoolchicError
 from coolchic.testcard import render_test_card
 
 MAX_SECONDS = 5.0
-FAST = dict(n_itr=10, n_train_loops=1, seed=0, layers_synthesis="4-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1")
+FAST = dict(n_itr=10, n_train_loops=1, seed=0, threads=1, layers_synthesis="4-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
