@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import encoder_flags
-from .app import CoolchicGroup, Failure, log, verbosity, verbosity_options
+from .app import CoolchicGroup, log, verbosity, verbosity_options
 from .describe import human_lines, info_record, json_document
 from .progress import Progress
 from .sinks import COOL, RAW_C3, default_output, output_kind, render
@@ -148,36 +148,39 @@ def decode(src: str, out: str | None, fmt: str | None, device: str, threads: int
 @verbosity_options
 def info(files: tuple[str, ...], as_json: bool, check: bool) -> None:
     """Describe .cool files from their headers (no decoding unless --check)."""
+    records = [_describe_file(path, check) for path in files]
+    for record in records:
+        if "error" in record:
+            click.echo(f"coolchic: error: {record['path']}: {record['error']}", err=True)
+    if as_json:
+        click.echo(json_document(records))
+    else:
+        described = [record for record in records if "error" not in record]
+        if described:
+            click.echo("\n\n".join("\n".join(human_lines(record)) for record in described))
+    if any("error" in record for record in records):
+        raise click.exceptions.Exit(1)
+
+
+def _describe_file(path: str, check: bool) -> dict[str, Any]:
+    """The ``info`` record of one file, or ``{path, error, looks_like}`` when it cannot be read."""
     from coolchic import api
     from coolchic.container import sniff
     from coolchic.errors import CoolchicError
 
-    records, failed = [], False
-    for path in files:
-        try:
-            data = read_input(path)
-            record = info_record(path, api.read_info(data))
-            if check:
-                start = time.perf_counter()
-                api.decode(data, max_pixels=None)
-                record["check"] = f"ok ({time.perf_counter() - start:.2f} s)"
-        except (CoolchicError, OSError) as exc:
-            failed = True
-            looks = sniff(data) if "data" in locals() and isinstance(exc, CoolchicError) else None
-            message = str(exc) if isinstance(exc, CoolchicError) else f"{path}: {exc.strerror or exc}"
-            record = {"path": path, "error": message, "looks_like": looks}
-            click.echo(f"coolchic: error: {path}: {message}", err=True)
-        finally:
-            data = None
-        records.append(record)
-        if not as_json and "error" not in record:
-            click.echo("\n".join(human_lines(record)))
-            if path != files[-1]:
-                click.echo("")
-    if as_json:
-        click.echo(json_document(records))
-    if failed:
-        raise click.exceptions.Exit(1)
+    try:
+        data = read_input(path)
+    except OSError as exc:
+        return {"path": path, "error": exc.strerror or str(exc), "looks_like": None}
+    try:
+        record = info_record(path, api.read_info(data))
+        if check:
+            start = time.perf_counter()
+            api.decode(data, max_pixels=None)
+            record["check"] = f"ok ({time.perf_counter() - start:.2f} s)"
+    except CoolchicError as exc:
+        return {"path": path, "error": str(exc), "looks_like": sniff(data)}
+    return record
 
 
 # ------------------------------------------------------------------------ convert
@@ -236,4 +239,4 @@ def main(argv: list[str] | None = None) -> int:
     return cli.main(args=argv, prog_name="coolchic", standalone_mode=True) or 0
 
 
-__all__ = ["cli", "main", "Failure"]
+__all__ = ["cli", "main"]
