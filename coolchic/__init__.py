@@ -63,9 +63,7 @@ def register(**options: Any) -> None:
     for name, kwargs in (("coolchic_pillow", options), ("coolchic_imageio", {})):
         if importlib.util.find_spec(name) is None:
             continue
-        plugin_register = getattr(importlib.import_module(name), "register", None)
-        if plugin_register is not None:
-            plugin_register(**kwargs)
+        importlib.import_module(name).register(**kwargs)
 
 
 __all__ = [

@@ -225,12 +225,15 @@ def _run_isolated(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_import_and_read_info_do_not_import_torch(results: dict[str, EncodeResult], tmp_path: Path) -> None:
+def test_import_registers_plugins_and_read_info_does_not_import_torch(results: dict[str, EncodeResult], tmp_path: Path) -> None:
     path = tmp_path / "x.cool"
     results["rgb"].save(path)
     code = (
         "import sys, coolchic\n"
         "assert 'torch' not in sys.modules, 'import coolchic imported torch'\n"
+        "from PIL import Image\n"
+        "import imageio.config\n"
+        "assert 'COOL' in Image.OPEN and 'cool' in imageio.config.known_plugins, 'plugins not registered'\n"
         f"info = coolchic.read_info({str(path)!r})\n"
         f"coolchic.read_info({str(KODAK_BIN)!r})\n"
         "print(info.width, info.height, 'torch' in sys.modules)\n"
