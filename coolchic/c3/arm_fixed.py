@@ -91,15 +91,28 @@ class FixedPointArm:
             self._layers.append((weight.T.copy(), bias))
 
     def layer_bounds(self, max_abs_input: int) -> list[int]:
-        """Per layer, a bound on |every partial sum| of ``W·a + B + 32`` (residual included)
-        for contexts of magnitude <= max_abs_input: the sum of the terms' absolute values."""
-        bound_in = FPFM * max_abs_input
+        """Per layer, a bound on |every partial sum| of ``W·a`` and on |W·a + B + 32|
+        (residual included) for contexts of magnitude <= max_abs_input.
+
+        Layer 0 sees signed inputs: sum of |terms|. Later layers see ReLU outputs, which are
+        >= 0 and bounded per feature: the positive and negative weights then give partial
+        sums in [-sum W⁻·u, sum W⁺·u], whatever the summation order.
+        """
         bounds = []
+        upper: list[int] | None = None  # per-feature bound of the (non-negative) inputs
         for weight_t, bias in self._layers:
-            rows = np.abs(weight_t).sum(axis=0, dtype=object)
-            acc = max((int(r) * bound_in + abs(int(b)) + FPFM // 2 for r, b in zip(rows, bias)), default=0)
-            bounds.append(acc)
-            bound_in = acc // FPFM + 1
+            cols = [[int(v) for v in weight_t[:, i]] for i in range(weight_t.shape[1])]
+            row_bounds, out_upper = [], []
+            for col, b in zip(cols, (int(v) for v in bias)):
+                if upper is None:
+                    pos = neg = sum(abs(w) for w in col) * FPFM * max_abs_input
+                else:
+                    pos = sum(w * u for w, u in zip(col, upper) if w > 0)
+                    neg = -sum(w * u for w, u in zip(col, upper) if w < 0)
+                row_bounds.append(max(pos, neg) + abs(b) + FPFM // 2)
+                out_upper.append(max(0, (pos + b + FPFM // 2) // FPFM))
+            bounds.append(max(row_bounds, default=0))
+            upper = out_upper
         return bounds
 
     def evaluator(self, max_abs_input: int) -> FloatEvaluator | None:
