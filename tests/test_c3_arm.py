@@ -106,7 +106,7 @@ def test_int64_fallback_when_float64_is_not_provably_exact() -> None:
 
 
 def test_refuses_arm_beyond_64_bits() -> None:
-    arch = small_arch(n_ctx_rowcol=1, layers_arm=(8,))
+    arch = small_arch(n_ctx_rowcol=1, layers_arm=(8, 8))
     fixed = FixedPointArm(arch, _big_arm(arch, 60000))
     with pytest.raises(UnsupportedError):
         fixed.predict(np.full((1, arch.n_ctx), 30000))
