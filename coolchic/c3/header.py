@@ -32,9 +32,7 @@ NN_ENTRY_NAMES = (
 ABSENT_Q_INDEX = 255
 UPSAMPLING_BIAS = 3
 """Index of the only NN entry that is always absent (the upsampling has no bias)."""
-MAX_U8 = 255
 MAX_U16 = 65535
-MAX_LATENT_STREAM_BYTES = 2**24 - 1
 NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
 _FRAME_TYPE_CODES: dict[str, int] = {"rgb": 0, "yuv420": 1}
 _BITDEPTH_CODES = {8: 0, 10: 1}

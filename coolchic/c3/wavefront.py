@@ -23,7 +23,6 @@ from coolchic.c3.arm_fixed import (
     coder_scale_from_index,
     context_offsets,
 )
-from coolchic.c3.tables import coder_scale128
 from coolchic.c3.entropy import (
     check_exhausted,
     corrupt_on_coder_failure,
@@ -31,6 +30,7 @@ from coolchic.c3.entropy import (
     laplace_family,
     new_decoder,
 )
+from coolchic.c3.tables import coder_scale128
 
 
 def wave_index(h: int, w: int, n_ctx_rowcol: int) -> np.ndarray:
