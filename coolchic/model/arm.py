@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 LOG_SCALE_MIN = -10.0
@@ -11,10 +10,7 @@ LOG_SCALE_MAX = 13.8155
 
 
 class ResidualLinear(nn.Linear):
-    """``x -> W x + b + x``."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias) + x
+    """Marks a hidden layer that :meth:`Arm.forward` applies as ``x -> W x + b + x``."""
 
 
 class Arm(nn.Module):
@@ -43,10 +39,15 @@ class Arm(nn.Module):
                     layer.weight.copy_(w / layer.out_features**2)
 
     def forward(self, contexts: Tensor) -> tuple[Tensor, Tensor]:
-        """``contexts [n, n_ctx]`` -> ``(mu [n], scale [n])``."""
-        out = self.mlp(contexts)
-        mu, log_scale = out[:, 0], out[:, 1]
-        return mu, log_scale_to_scale(log_scale)
+        """Transposed contexts ``[n_ctx, n]`` -> ``(mu [n], scale [n])``."""
+        x = contexts
+        linears = [m for m in self.mlp if isinstance(m, nn.Linear)]
+        for k, layer in enumerate(linears):
+            y = torch.addmm(layer.bias[:, None], layer.weight, x)
+            if isinstance(layer, ResidualLinear):
+                y += x
+            x = torch.relu_(y) if k < len(linears) - 1 else y
+        return x[0], log_scale_to_scale(x[1])
 
 
 def log_scale_to_scale(log_scale: Tensor) -> Tensor:
@@ -67,20 +68,20 @@ class FixedPointArmTorch:
         for k, layer in enumerate(linears):
             w = torch.round(layer.weight.detach().double() * 64)
             b = torch.round(layer.bias.detach().double() * 4096)
-            self.layers.append((w.t().contiguous(), b, isinstance(layer, ResidualLinear), k < len(linears) - 1))
+            self.layers.append((w, b[:, None], isinstance(layer, ResidualLinear), k < len(linears) - 1))
 
     @torch.no_grad()
     def __call__(self, contexts: Tensor) -> tuple[Tensor, Tensor]:
-        """Integer contexts ``[n, n_ctx]`` -> ``(m, l)`` f64 integers: mu = m/64, log_scale = l/64."""
+        """Integer contexts ``[n_ctx, n]`` -> ``(m, l)`` f64 integers: mu = m/64, log_scale = l/64."""
         a = contexts.double() * 64
         for w, b, residual, hidden in self.layers:
-            acc = torch.addmm(b, a, w)
+            acc = torch.addmm(b, w, a)
             if residual:
                 acc = acc + 64 * a
             a = torch.floor((acc + 32) / 64)
             if hidden:
                 a = torch.relu(a)
-        return a[:, 0], a[:, 1]
+        return a[0], a[1]
 
 
 def coder_scale(log_scale_64: Tensor) -> Tensor:

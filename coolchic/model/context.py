@@ -1,10 +1,16 @@
-"""Causal ARM contexts from shifted views of zero-padded latent grids (spec §3.2)."""
+"""Causal ARM contexts from shifted views of zero-padded latent grids (spec §3.2).
+
+Contexts are laid out *transposed*, ``[n_ctx, n_latents]``: each context input is one
+contiguous shifted copy of the grid, and the ARM runs as ``W @ contexts`` matmuls.
+"""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from coolchic.model.shifts import shifted_stack
 
 
 def context_offsets(n_ctx_rowcol: int) -> list[tuple[int, int]]:
@@ -15,14 +21,14 @@ def context_offsets(n_ctx_rowcol: int) -> list[tuple[int, int]]:
 
 
 def grid_contexts(grids: Tensor, n_ctx_rowcol: int) -> Tensor:
-    """Contexts ``[c * h * w, n_ctx]`` of every position of ``grids [c, h, w]`` (zero outside)."""
+    """Contexts ``[n_ctx, c * h * w]`` of every position of ``grids [c, h, w]`` (zero outside)."""
     n = n_ctx_rowcol
     c, h, w = grids.shape
     padded = F.pad(grids, (n, n, n, 0))
-    views = [padded[:, n + dy : n + dy + h, n + dx : n + dx + w] for dy, dx in context_offsets(n)]
-    return torch.stack(views, dim=-1).reshape(c * h * w, len(views))
+    offsets = tuple((n + dy, n + dx) for dy, dx in context_offsets(n))
+    return shifted_stack(padded, offsets, h, w).reshape(len(offsets), c * h * w)
 
 
 def all_contexts(latents: list[Tensor], n_ctx_rowcol: int) -> Tensor:
-    """Contexts of every latent of every resolution, in flattening order (resolution, c, h, w)."""
-    return torch.cat([grid_contexts(y, n_ctx_rowcol) for y in latents if y.numel()], dim=0)
+    """Contexts ``[n_ctx, n]`` of every latent, in flattening order (resolution, c, h, w)."""
+    return torch.cat([grid_contexts(y, n_ctx_rowcol) for y in latents if y.numel()], dim=1)

@@ -23,7 +23,7 @@ from coolchic.model.upsampling import Upsampling
 
 def decode_latents(latents: list[Tensor], upsampling: Upsampling, synthesis: Synthesis) -> Tensor:
     """Latents ``[c_i, h_i, w_i]`` (float, integer-valued) -> raw synthesis output ``[C, H, W]``."""
-    return synthesis(upsampling(latents).unsqueeze(0))[0]
+    return synthesis(upsampling(latents))
 
 
 def build_decoder(frame: Frame, device: str = "cpu") -> tuple[Upsampling, Synthesis]:

@@ -10,6 +10,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from coolchic.c3.frame import SynthesisLayer
+from coolchic.model.shifts import shifted_stack
+
+IM2COL_MAX_ROWS = 64
+"""k x k layers with at most this many im2col rows (k*k*C_in) use matmuls, others conv2d."""
 
 _NONLINEARITIES: dict[str, Callable[[Tensor], Tensor]] = {
     "none": lambda x: x,
@@ -45,12 +49,29 @@ class Synthesis(nn.Module):
                 conv.weight.copy_(w / spec.out_channels**2)
 
     def forward(self, x: Tensor) -> Tensor:
-        """``x [1, C_in, H, W]`` -> ``[1, C_out, H, W]``."""
+        """``x [C_in, H, W]`` -> ``[C_out, H, W]``.
+
+        Convs run as matmuls on ``[C, H*W]``; small k x k layers via im2col of shifted
+        replicate-padded windows, wide ones via ``conv2d``.
+        """
+        c, h, w = x.shape
+        flat = x.reshape(c, h * w)
         for spec, conv in zip(self.specs, self.layers):
-            pad = (spec.kernel_size - 1) // 2
-            inp = F.pad(x, (pad,) * 4, mode="replicate") if pad else x
-            y = conv(inp)
+            k = spec.kernel_size
+            if k == 1:
+                y = torch.addmm(conv.bias[:, None], conv.weight.reshape(spec.out_channels, c), flat)
+            else:
+                pad = (k - 1) // 2
+                padded = F.pad(flat.reshape(c, h, w), (pad,) * 4, mode="replicate")
+                if k * k * c <= IM2COL_MAX_ROWS:
+                    offsets = tuple((ky, kx) for ky in range(k) for kx in range(k))
+                    cols = shifted_stack(padded, offsets, h, w).reshape(k * k * c, h * w)
+                    weight = conv.weight.permute(0, 2, 3, 1).reshape(spec.out_channels, k * k * c)
+                    y = torch.addmm(conv.bias[:, None], weight, cols)
+                else:
+                    y = F.conv2d(padded.unsqueeze(0), conv.weight, conv.bias)[0].reshape(spec.out_channels, h * w)
             if spec.residual:
-                y = y + x
-            x = _NONLINEARITIES[spec.nonlinearity](y)
-        return x
+                y = y + flat
+            flat = _NONLINEARITIES[spec.nonlinearity](y)
+            c = spec.out_channels
+        return flat.reshape(c, h, w)

@@ -1,28 +1,45 @@
-"""Fixed-point ARM predictions on a :class:`Frame`'s coded latent grids."""
+"""Fixed-point ARM predictions on a :class:`Frame`'s coded (non all-zero) latent grids."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 
+from coolchic.c3.arm_fixed import FixedPointArm, grid_contexts
 from coolchic.c3.frame import ARM_Q_STEPS, Frame, arm_param_shapes, split_params
 from coolchic.model.arm import Arm, FixedPointArmTorch
-from coolchic.model.context import grid_contexts
+from coolchic.model.context import grid_contexts as grid_contexts_torch
+
+
+def _coded_grids(frame: Frame) -> Iterator[np.ndarray]:
+    for latents in frame.latents:
+        for grid in latents:
+            if np.any(grid):
+                yield grid
+
+
+def zero_scale_count(frame: Frame) -> int:
+    """Number of coded latents whose coder scale is 0, with the decoder's own integer ARM."""
+    arm = FixedPointArm(frame.architecture, frame.arm)
+    count = 0
+    for grid in _coded_grids(frame):
+        _, scale128 = arm.predict(grid_contexts(grid, frame.architecture.n_ctx_rowcol))
+        count += int(np.count_nonzero(scale128 == 0))
+    return count
 
 
 def max_log_scale(frame: Frame) -> int | None:
-    """Largest fixed-point log-scale ``l`` over every latent of every non-zero grid."""
+    """Largest fixed-point log-scale ``l`` (1/64 units) over the coded latents."""
     arch = frame.architecture
     arm = Arm(arch.n_ctx, arch.layers_arm)
     values = split_params(frame.arm, arm_param_shapes(arch), ARM_Q_STEPS)
     arm.load_state_dict({k: torch.from_numpy(v) for k, v in values.items()})
     fixed = FixedPointArmTorch(arm)
     worst: int | None = None
-    for latents in frame.latents:
-        for grid in latents:
-            if not np.any(grid):
-                continue
-            contexts = grid_contexts(torch.from_numpy(grid[None].astype(np.float64)), arch.n_ctx_rowcol)
-            _, l = fixed(contexts)
-            worst = int(l.max()) if worst is None else max(worst, int(l.max()))
+    for grid in _coded_grids(frame):
+        contexts = grid_contexts_torch(torch.from_numpy(grid[None].astype(np.float64)), arch.n_ctx_rowcol)
+        _, l = fixed(contexts)
+        worst = int(l.max()) if worst is None else max(worst, int(l.max()))
     return worst

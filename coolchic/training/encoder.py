@@ -21,6 +21,7 @@ from coolchic.c3.frame import ARM_Q_STEPS, Architecture, Frame
 from coolchic.model.arm import FixedPointArmTorch
 from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
+from coolchic.training.allocator import reuse_freed_memory
 from coolchic.training.evaluation import Evaluator, TestResult
 from coolchic.training.loop import ProgressEvent, run_phase
 from coolchic.training.model import CoolChicModel
@@ -47,7 +48,7 @@ def fit(
     target: Planes, options: EncoderOptions, progress: Callable[[ProgressEvent], None] | None = None
 ) -> Frame:
     """Overfit a Cool-chic model to ``target`` and return the quantised frame to write."""
-    with _torch_threads(options.threads):
+    with _torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
         arch = options.architecture(tgt.out_channels)
         init_gen = torch.Generator()

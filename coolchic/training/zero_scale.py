@@ -17,7 +17,7 @@ import torch
 
 from coolchic.c3.frame import ARM_Q_STEPS, Frame
 from coolchic.model.arm import coder_scale
-from coolchic.training.arm_check import max_log_scale
+from coolchic.training.arm_check import max_log_scale, zero_scale_count
 
 MAX_NONZERO_L = int(
     torch.nonzero(coder_scale(torch.arange(0, 2000, dtype=torch.float64)) > 0).max()
@@ -33,9 +33,10 @@ def remove_zero_scales(frame: Frame) -> Frame:
     bias = arm.bias_symbols.copy()
     while True:
         candidate = dataclasses.replace(frame, arm=dataclasses.replace(arm, bias_symbols=bias.copy()))
-        worst = max_log_scale(candidate)
-        if worst is None or worst <= MAX_NONZERO_L:
+        if zero_scale_count(candidate) == 0:
             return candidate
+        worst = max_log_scale(candidate)
+        assert worst is not None and worst > MAX_NONZERO_L
         bias[-1] -= max(1, math.ceil(64 * (worst - MAX_NONZERO_L) / (4096 * q_b)))
         if abs(int(bias[-1])) > 65535:
             raise ValueError("cannot remove zero coder scales within the 3.0 symbol range")

@@ -1,0 +1,88 @@
+"""EncoderOptions validation and layer-string parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from coolchic.c3.frame import SynthesisLayer
+from coolchic.options import DEFAULT_LAYERS_SYNTHESIS, EncoderOptions, parse_layers_synthesis
+
+
+def test_parse_default_layers_resolves_x() -> None:
+    layers = parse_layers_synthesis(DEFAULT_LAYERS_SYNTHESIS, 3)
+    assert layers == (
+        SynthesisLayer(40, 1, False, "relu"),
+        SynthesisLayer(3, 1, False, "relu"),
+        SynthesisLayer(3, 3, True, "relu"),
+        SynthesisLayer(3, 3, True, "none"),
+    )
+    assert parse_layers_synthesis("8-3-linear-gelu,X-1-linear-leakyrelu", 1)[-1].out_channels == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("", "non-empty"),
+        ("40-1-linear", "layer 0"),
+        ("40-1-linear-relu,X-2-linear-none", "layer 1 'X-2-linear-none': kernel size"),
+        ("40-1-linear-relu,X-1-conv-none", "layer 1 'X-1-conv-none': layer type"),
+        ("40-1-linear-relu,X-1-linear-tanh", "layer 1 'X-1-linear-tanh': non-linearity"),
+        ("40-1-linear-relu,X-3-residual-none", "layer 1 'X-3-residual-none': a residual"),
+        ("a-1-linear-relu", "output channels must be an integer"),
+        ("300-1-linear-relu", "output channels must be in 1..255"),
+    ],
+)
+def test_parse_invalid_layers_names_the_layer(spec: str, fragment: str) -> None:
+    with pytest.raises(ValueError, match="layers_synthesis") as info:
+        parse_layers_synthesis(spec, 3)
+    assert fragment in str(info.value)
+
+
+def test_defaults_and_string_or_sequence_forms() -> None:
+    default = EncoderOptions()
+    assert default.layers_arm == (24, 24) and default.n_ft_per_res == (1,) * 7
+    assert default.lmbda == 1e-3 and default.start_lr == 1e-2 and default.device == "cpu"
+    same = EncoderOptions(layers_arm="24,24", n_ft_per_res=[1, 1, 1, 1, 1, 1, 1])
+    assert same == default
+    assert EncoderOptions(layers_arm="").layers_arm == ()
+
+
+def test_architecture() -> None:
+    arch = EncoderOptions(n_ft_per_res="1,0,2", layers_arm="12,12", n_ctx_rowcol=2).architecture(1)
+    assert arch.n_ctx == 12 and arch.n_latent_channels == 3 and arch.out_channels == 1
+    with pytest.raises(ValueError, match="layers_synthesis: the last layer"):
+        EncoderOptions(layers_synthesis="8-1-linear-relu,3-1-linear-none").architecture(1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"bogus": 1}, "bogus"),
+        ({"layers_arm": "24,12"}, "layers_arm"),
+        ({"layers_arm": "24,x"}, "layers_arm"),
+        ({"layers_arm": "256,256"}, "layers_arm"),
+        ({"n_ft_per_res": "0,0"}, "n_ft_per_res"),
+        ({"n_ft_per_res": "1," * 256}, "n_ft_per_res"),
+        ({"n_itr": 0}, "n_itr"),
+        ({"n_itr": 1.5}, "n_itr"),
+        ({"n_train_loops": 0}, "n_train_loops"),
+        ({"lmbda": -1.0}, "lmbda"),
+        ({"lmbda": "big"}, "lmbda"),
+        ({"start_lr": 0}, "start_lr"),
+        ({"upsampling_kernel_size": 7}, "upsampling_kernel_size"),
+        ({"upsampling_kernel_size": 4}, "upsampling_kernel_size"),
+        ({"n_ctx_rowcol": 0}, "n_ctx_rowcol"),
+        ({"device": "tpu"}, "device"),
+        ({"threads": 0}, "threads"),
+        ({"seed": -1}, "seed"),
+        ({"layers_synthesis": "X-1-residual-none"}, "layers_synthesis"),
+    ],
+)
+def test_invalid_options_name_the_option(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=f"^{name}: "):
+        EncoderOptions.from_kwargs(**kwargs)
+
+
+def test_options_are_frozen() -> None:
+    with pytest.raises(AttributeError):
+        EncoderOptions().lmbda = 1.0  # type: ignore[misc]
