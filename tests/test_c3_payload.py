@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -202,3 +204,12 @@ def test_nn_stream_length_must_fit_symbols(payload: bytes) -> None:
 def test_header_encode_parse_round_trip(payload: bytes) -> None:
     header = parse_payload_header(payload)
     assert encode_header(header) == payload[: header.header_bytes]
+
+
+def test_entropy_path_does_not_import_torch() -> None:
+    code = (
+        "import sys; from pathlib import Path; from coolchic.c3.payload import read_payload, write_payload;"
+        f"f = read_payload(Path({str(SAMPLE[-1])!r}).read_bytes()); write_payload(f, allow_zero_scale=True);"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
