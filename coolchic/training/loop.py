@@ -8,7 +8,7 @@ from typing import Callable
 import torch
 
 from coolchic.training.evaluation import Evaluator, TestResult
-from coolchic.training.model import CoolChicModel
+from coolchic.training.model import CoolChicModel, Quantizer
 from coolchic.training.quantizers import noise_quantize, ste_quantize
 from coolchic.training.schedule import Phase
 
@@ -33,6 +33,23 @@ ProgressCallback = Callable[[ProgressEvent], None]
 def _anneal(bounds: tuple[float, float], cnt: int, max_itr: int) -> float:
     start, end = bounds
     return start + cnt * (end - start) / max_itr
+
+
+def train_step(
+    model: CoolChicModel,
+    quantize: Quantizer,
+    evaluate: Evaluator,
+    optimizer: torch.optim.Optimizer,
+    params: list[torch.nn.Parameter],
+) -> None:
+    """One iteration: forward with the proxy, ``MSE + lambda * bpp``, backward, clip, Adam step."""
+    fwd = model(quantize)
+    out = fwd.out.clamp(0.0, 1.0)
+    loss = evaluate.target.mse(out) + evaluate.lmbda * fwd.latent_bits / evaluate.n_pixels
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, GRAD_CLIP, foreach=True)
+    optimizer.step()
 
 
 def run_phase(
@@ -60,15 +77,9 @@ def run_phase(
     temperature, kumaraswamy = phase.temperature[0], phase.kumaraswamy[0]
     for cnt in range(phase.max_itr):
         if phase.proxy == "ste":
-            fwd = model(lambda x: ste_quantize(x, temperature))
+            train_step(model, lambda x: ste_quantize(x, temperature), evaluate, optimizer, params)
         else:
-            fwd = model(lambda x: noise_quantize(x, temperature, kumaraswamy, generator))
-        out = fwd.out.clamp(0.0, 1.0)
-        loss = evaluate.target.mse(out) + evaluate.lmbda * fwd.latent_bits / evaluate.n_pixels
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, GRAD_CLIP, foreach=True)
-        optimizer.step()
+            train_step(model, lambda x: noise_quantize(x, temperature, kumaraswamy, generator), evaluate, optimizer, params)
 
         if (cnt + 1) % phase.freq_valid and cnt + 1 < phase.max_itr:
             continue

@@ -12,6 +12,10 @@ from coolchic.errors import UnsupportedError
 from coolchic.planes import Planes
 
 
+MAX_SIDE = 65535
+"""Largest height / width of the 3.0 format (2-byte header fields)."""
+
+
 class Target:
     """Normalised planes of a :class:`Planes` and the matching (sample-weighted) MSE."""
 
@@ -20,6 +24,8 @@ class Target:
             raise UnsupportedError(f"unsupported colour format {planes.color!r}")
         if planes.bitdepth not in (8, 10):
             raise UnsupportedError(f"unsupported bit depth {planes.bitdepth} (8 or 10)")
+        if not (1 <= planes.height <= MAX_SIDE and 1 <= planes.width <= MAX_SIDE):
+            raise UnsupportedError(f"image size {planes.width}x{planes.height}: each side must be in 1..{MAX_SIDE}")
         self.color = planes.color
         self.bitdepth = planes.bitdepth
         self.height, self.width = planes.height, planes.width

@@ -1,0 +1,50 @@
+"""Seconds per training iteration of the default model at 768x512 (spec default architecture).
+
+Run: ``.venv/bin/python -m pytest benchmarks/bench_train_step.py --benchmark-only``.
+Measures :func:`coolchic.training.loop.train_step` (phase-0 noise proxy, Adam, grad clip)
+with 1 and 2 torch threads, inside the encoder's allocator setting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from coolchic.options import EncoderOptions
+from coolchic.planes import Planes
+from coolchic.training.allocator import reuse_freed_memory
+from coolchic.training.evaluation import Evaluator
+from coolchic.training.loop import train_step
+from coolchic.training.model import CoolChicModel
+from coolchic.training.quantizers import noise_quantize
+from coolchic.training.target import Target
+
+HEIGHT, WIDTH = 512, 768
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_train_step_768x512(benchmark, threads: int) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    planes = Planes("rgb", 8, tuple(rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8) for _ in range(3)))
+    target = Target(planes, "cpu")
+    generator = torch.Generator().manual_seed(0)
+    model = CoolChicModel(EncoderOptions().architecture(3), HEIGHT, WIDTH, generator)
+    with torch.no_grad():
+        for latent in model.latents:
+            latent.normal_(0.0, 0.3, generator=generator)
+    params = list(model.parameters())
+    optimizer = torch.optim.Adam(params, lr=1e-3, foreach=True)
+    evaluate = Evaluator(target, 1e-3)
+
+    def step() -> None:
+        train_step(model, lambda x: noise_quantize(x, 0.3, 2.0, generator), evaluate, optimizer, params)
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with reuse_freed_memory():
+            step()
+            benchmark.pedantic(step, rounds=7, iterations=1, warmup_rounds=1)
+    finally:
+        torch.set_num_threads(previous)
