@@ -201,7 +201,8 @@ class FloatEvaluator:
     caller proved 2**53). Folded into the weights: input ×64 (layer 0), the final /64 (a
     power of two: the float sums are the integer sums scaled by 2**-6, still exact), the
     rounding offset +32 and the offset -L_MIN on the l output, so that ``floor`` of a matmul
-    gives the next activation and l directly indexes the log-scale table.
+    gives the next activation and l directly indexes the log-scale table. Hidden layers carry
+    an extra constant-1 column so that later biases are added inside the matmul.
     """
 
     def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]], bounds: list[int]) -> None:
@@ -215,6 +216,12 @@ class FloatEvaluator:
             row_abs = int(np.abs(w).sum(axis=0, dtype=object).max(initial=0))
             bias_abs = int(np.abs(b).max(initial=0))
             always_f32 = bound + FPFM * -L_MIN < FLOAT32_EXACT
+            if k < last:  # hidden layers also output a constant-1 column ...
+                w = np.concatenate([w, np.zeros((len(w), 1), np.int64)], axis=1)
+                b = np.append(b, FPFM)
+            if k > 0:  # ... that carries the next layer's bias through its matmul
+                w = np.concatenate([w, b[None, :]], axis=0)
+                b = np.zeros_like(b)
             # Entries too large for float32 only ever meet zero inputs when f32 is chosen.
             w_s, b_s = w.astype(np.float64) / FPFM, b.astype(np.float64) / FPFM
             self._layers.append(
@@ -232,10 +239,12 @@ class FloatEvaluator:
         for k, layer in enumerate(self._layers):
             if layer.always_f32 or self._fits_f32(layer, a, signed=k == 0):
                 acc = a.astype(np.float32, copy=False) @ layer.w32
-                acc += layer.b32
+                if k == 0:
+                    acc += layer.b32
             else:
                 acc = a.astype(np.float64, copy=False) @ layer.w64
-                acc += layer.b64
+                if k == 0:
+                    acc += layer.b64
             np.floor(acc, out=acc)
             if k < last:
                 np.maximum(acc, 0.0, out=acc)

@@ -6,14 +6,12 @@ smaller t, so a whole wave can be predicted at once. When w <= N the waves hold 
 symbol and this order is plain raster order (what the 3.0 encoder does; the 3.0 reference
 decoder mis-places symbols there, spec §11.1: we follow the encoder).
 
-Decoding runs all grids of a frame together: step t gathers the contexts of wave t of every
-grid from one zero-padded buffer, evaluates the ARM once for the batch, then makes one
-constriction call per grid.
+Decoding runs all grids of a frame together: step t takes the contexts of wave t of every
+grid (strided views of zero-padded grids), evaluates the ARM once for the batch, then makes
+one constriction call per grid.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import constriction
 import numpy as np
@@ -21,7 +19,6 @@ import numpy as np
 from coolchic.c3.arm_fixed import (
     FixedPointArm,
     coder_scale_from_index,
-    context_offsets,
 )
 from coolchic.c3.entropy import (
     check_exhausted,
@@ -51,64 +48,44 @@ def wave_order(h: int, w: int, n_ctx_rowcol: int) -> np.ndarray:
     return _stable_argsort(wave_index(h, w, n_ctx_rowcol))
 
 
-@dataclass
-class _Schedule:
-    """Joint decoding order of several grids stored in one zero-padded flat buffer.
+def _wave_segments(shapes: list[tuple[int, int]], n: int) -> list[list[tuple[int, int, int]]]:
+    """Per decoding step t: (grid, q0, count) of wave t of every grid where it is non-empty.
 
-    Grid g occupies ``(h+N) × (w+2N)`` buffer entries from ``bases[g]``: N zero rows on top,
-    N zero columns on each side (enough for every context offset).
+    Wave t of an h×w grid is the run of positions (r, t - r·(N+1)) for r in
+    [ceil((t-w+1)/(N+1)), floor(t/(N+1))] ∩ [0, h-1]; in a grid stored with row stride
+    w + 2N it is an arithmetic progression starting at q0 = r·stride + c of its first member,
+    with step stride - (N+1).
     """
-
-    bases: list[int]
-    strides: list[int]
-    buffer_size: int
-    positions: np.ndarray
-    """Buffer index of each symbol, in decoding order."""
-    grid_of: np.ndarray
-    """Grid of each symbol, in decoding order."""
-    step_starts: list[int]
-    """Symbol index where each non-empty step begins, plus the total at the end."""
-    step_segments: list[list[tuple[int, int, int]]]
-    """Per step: (grid, first symbol, end symbol) of each grid's wave."""
-
-
-def _schedule(shapes: list[tuple[int, int]], n: int) -> _Schedule:
-    bases, strides = [], []
-    waves, positions, grids = [], [], []
-    base = 0
+    rows = []
     for g, (h, w) in enumerate(shapes):
-        stride = w + 2 * n
-        rows, cols = np.divmod(np.arange(h * w, dtype=np.int64), w)
-        waves.append(cols + rows * (n + 1))
-        positions.append(base + (rows + n) * stride + cols + n)
-        grids.append(np.full(h * w, g, dtype=np.intp))
-        bases.append(base)
-        strides.append(stride)
-        base += (h + n) * stride
-    # Grid-major concatenation + stable sort by t = order by (t, grid, row).
-    t_all = np.concatenate(waves)
-    order = _stable_argsort(t_all)
-    t_sorted = t_all[order]
-    grid_of = np.concatenate(grids)[order]
-    change_t = t_sorted[1:] != t_sorted[:-1]
-    seg_starts = np.flatnonzero(change_t | (grid_of[1:] != grid_of[:-1])) + 1
-    step_starts = np.flatnonzero(change_t) + 1
-    seg_starts_l = [0, *seg_starts.tolist(), t_all.size]
-    seg_grids = grid_of[np.array(seg_starts_l[:-1])].tolist()
-    step_starts_l = [0, *step_starts.tolist(), t_all.size]
-    first_seg = np.searchsorted(np.array(seg_starts_l), np.array(step_starts_l)).tolist()
-    segments = [
-        [(seg_grids[k], seg_starts_l[k], seg_starts_l[k + 1]) for k in range(first_seg[s], first_seg[s + 1])]
-        for s in range(len(step_starts_l) - 1)
-    ]
-    return _Schedule(
-        bases=bases,
-        strides=strides,
-        buffer_size=base,
-        positions=np.concatenate(positions)[order],
-        grid_of=grid_of,
-        step_starts=step_starts_l,
-        step_segments=segments,
+        t = np.arange(w + (h - 1) * (n + 1), dtype=np.int64)
+        r_start = np.maximum(0, -((w - 1 - t) // (n + 1)))
+        count = np.minimum(h - 1, t // (n + 1)) - r_start + 1
+        q0 = r_start * (w + 2 * n) + t - r_start * (n + 1)
+        keep = count > 0
+        rows.append(np.stack([t[keep], np.full(keep.sum(), g), q0[keep], count[keep]], axis=1))
+    table = np.concatenate(rows)
+    table = table[np.argsort(table[:, 0], kind="stable")]  # by t, then by grid
+    steps: list[list[tuple[int, int, int]]] = []
+    last_t = -1
+    for t, g, q0, count in table.tolist():
+        if t != last_t:
+            steps.append([])
+            last_t = t
+        steps[-1].append((g, q0, count))
+    return steps
+
+
+def _windows(block: np.ndarray, n: int) -> np.ndarray:
+    """Read-only view ``[q, N+1, 2N+1]``: the top N+1 rows of the (2N+1)-wide window of the
+    position q = r·stride + c of a padded grid block. Its first n_ctx entries, in raster
+    order, are the context of (r, c) (spec §3.2); the others are (r, c) and its right side."""
+    rows, stride = block.shape
+    h, w = rows - n, stride - 2 * n
+    item = block.itemsize
+    return np.lib.stride_tricks.as_strided(
+        block, shape=((h - 1) * stride + w, n + 1, 2 * n + 1),
+        strides=(item, stride * item, item), writeable=False,
     )
 
 
@@ -121,29 +98,33 @@ def decode_grids(
 ) -> list[np.ndarray]:
     """Decode non-empty latent grids (one stream each) into int32 arrays of the given shapes.
 
-    Raises CorruptDataError on invalid data or unread data left in a stream.
+    All grids advance together, one wave per step (see the module docstring). Each grid
+    lives in a zero-padded block (N rows on top, N columns on each side), so the contexts of
+    a wave are a strided view of its block. Raises CorruptDataError on invalid data or unread
+    data left in a stream.
     """
     if not shapes:
         return []
     n = n_ctx_rowcol
+    n_ctx = arm.n_ctx
     evaluator = arm.evaluator(ac_max + 1)  # decoded symbols lie in [-A, A+1]
-    sched = _schedule(shapes, n)
-    buffer = np.zeros(sched.buffer_size, dtype=np.float32 if evaluator else np.int64)
-    offsets = np.array(
-        [[dy * stride + dx for dy, dx in context_offsets(n)] for stride in sched.strides],
-        dtype=np.intp,
-    )
+    dtype = np.float32 if evaluator else np.int64
+    blocks = [np.zeros((h + n, w + 2 * n), dtype=dtype) for h, w in shapes]
+    windows = [_windows(block, n) for block in blocks]
+    targets = [block.reshape(-1)[n * (w + 2 * n) + n :] for block, (_, w) in zip(blocks, shapes)]
+    steps = [w + n - 1 for _, w in shapes]  # stride - (N+1): next member of a wave
     decoders = [new_decoder(s) for s in streams]
     family = laplace_family(ac_max)
-    positions, grid_of, starts = sched.positions, sched.grid_of, sched.step_starts
     with corrupt_on_coder_failure("latent stream"):
-        for step, segments in enumerate(sched.step_segments):
-            s0, s1 = starts[step], starts[step + 1]
-            pos = positions[s0:s1]
+        for segments in _wave_segments(shapes, n):
             if len(segments) == 1:
-                contexts = buffer[pos[:, None] + offsets[segments[0][0]]]
+                g, q0, count = segments[0]
+                window = windows[g][q0 : q0 + count * steps[g] : steps[g]]
             else:
-                contexts = buffer[pos[:, None] + offsets[grid_of[s0:s1]]]
+                window = np.concatenate(
+                    [windows[g][q0 : q0 + count * steps[g] : steps[g]] for g, q0, count in segments]
+                )
+            contexts = window.reshape(len(window), -1)[:, :n_ctx]
             if evaluator is not None:
                 m, l_index = evaluator(contexts)
                 mu = np.multiply(m, 1.0 / 64, dtype=np.float64)
@@ -151,20 +132,15 @@ def decode_grids(
             else:
                 m64, l_out = arm.forward_int(contexts)
                 mu, scale = m64 / 64, coder_scale128(l_out) / 128
-            if len(segments) == 1:
-                buffer[pos] = decoders[segments[0][0]].decode(family, mu, scale)
-                continue
-            for g, a, b in segments:
-                symbols = decoders[g].decode(family, mu[a - s0 : b - s0], scale[a - s0 : b - s0])
-                buffer[positions[a:b]] = symbols
+            start = 0
+            for g, q0, count in segments:
+                end = start + count
+                symbols = decoders[g].decode(family, mu[start:end], scale[start:end])
+                targets[g][q0 : q0 + count * steps[g] : steps[g]] = symbols
+                start = end
     for g, decoder in enumerate(decoders):
         check_exhausted(decoder, f"latent stream {g}")
-    grids = []
-    for g, (h, w) in enumerate(shapes):
-        stride = sched.strides[g]
-        block = buffer[sched.bases[g] : sched.bases[g] + (h + n) * stride].reshape(h + n, stride)
-        grids.append(block[n:, n : n + w].astype(np.int32))
-    return grids
+    return [block[n:, n : n + w].astype(np.int32) for block, (_, w) in zip(blocks, shapes)]
 
 
 def encode_grid(
