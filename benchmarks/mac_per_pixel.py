@@ -16,8 +16,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--width", type=int, default=768)
     parser.add_argument("--height", type=int, default=512)
-    for name in ("layers_synthesis", "layers_arm", "n_ctx_rowcol", "n_ft_per_res", "upsampling_kernel_size"):
+    for name in ("layers_synthesis", "layers_arm", "n_ft_per_res"):
         parser.add_argument(f"--{name}")
+    for name in ("n_ctx_rowcol", "upsampling_kernel_size"):
+        parser.add_argument(f"--{name}", type=int)
     args = parser.parse_args()
     given = {k: v for k, v in vars(args).items() if v is not None and k not in ("width", "height")}
     options = EncoderOptions.from_kwargs(**given)
