@@ -30,7 +30,7 @@ def corrupt_on_coder_failure(what: str) -> Iterator[None]:
     """Turn any failure of constriction while decoding ``what`` into CorruptDataError."""
     try:
         yield
-    except (AssertionError, ValueError, KeyError, TypeError, OverflowError) as exc:
+    except (AssertionError, ValueError, KeyError) as exc:
         raise CorruptDataError(f"{what}: invalid range-coded data ({exc})") from exc
     except BaseException as exc:  # constriction's Rust panics are BaseExceptions
         if _is_panic(exc):

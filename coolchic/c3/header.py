@@ -282,7 +282,7 @@ def encode_header(header: PayloadHeader) -> bytes:
     put(GOP_HEADER_SIZE, 2, "GOP header size")
     put(header.height, 2, "height")
     put(header.width, 2, "width")
-    put(_BITDEPTH_CODES[header.bitdepth] * 32 + _FRAME_TYPE_CODES[header.frame_type] * 4, 1, "")
+    put(_BITDEPTH_CODES[header.bitdepth] * 32 + _FRAME_TYPE_CODES[header.frame_type] * 4, 1, "format byte")
     put(0, 1, "intra period")
     put(0, 1, "P period")
     put(header.header_bytes - GOP_HEADER_SIZE, 2, "frame header size")
@@ -295,7 +295,7 @@ def encode_header(header: PayloadHeader) -> bytes:
     for layer in arch.synthesis:
         put(layer.out_channels, 1, "synthesis out channels")
         put(layer.kernel_size, 1, "synthesis kernel size")
-        put(16 * int(layer.residual) + NONLINEARITIES.index(layer.nonlinearity), 1, "")
+        put(16 * int(layer.residual) + NONLINEARITIES.index(layer.nonlinearity), 1, "layer type")
     put(header.ac_max_nn, 2, "AC_MAX_VAL_nn")
     put(header.ac_max_latent, 2, "AC_MAX_VAL_latent")
     for q in header.q_indices:
