@@ -26,7 +26,7 @@ test-full: venv
 	$(BIN)/python -m pytest -q $(PYTEST_FLAGS)
 
 bench: venv
-	$(BIN)/python -m pytest benchmarks -q --benchmark-only
+	$(BIN)/python -m pytest benchmarks -q --benchmark-only -o python_files="test_*.py bench_*.py"
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks

@@ -24,3 +24,15 @@ def test_avif_decode_768x512(benchmark, avif_file: bytes, speed_table: SpeedTabl
     pixels = benchmark(_decode_avif, avif_file)
     assert pixels.shape == (512, 768, 3)
     speed_table.add(GROUP, "avif", benchmark, baseline=True)
+
+
+@pytest.mark.benchmark(group=GROUP)
+def test_coolchic_decode_768x512(benchmark, cool_file, kodak_pixels, speed_table: SpeedTable) -> None:
+    """Whole decode of the official kodim01 stream (entropy path, upsampling, synthesis)."""
+    import coolchic
+
+    data = cool_file.read_bytes()
+    coolchic.decode(data, threads=BENCH_THREADS)  # warm-up: torch import, tables
+    decoded = benchmark(coolchic.decode, data, threads=BENCH_THREADS)
+    assert decoded.array.shape == kodak_pixels.shape
+    speed_table.add(GROUP, "coolchic", benchmark)
