@@ -24,6 +24,9 @@ The 3.0 CLI default (100 000) targets GPUs; the 3.0 README example uses 1000. Se
 DEFAULT_N_TRAIN_LOOPS = 1
 """Default number of independent training runs (the 3.0 README suggests 1 to 5)."""
 
+RECIPES = ("c3", "lean")
+"""Training recipes (:mod:`coolchic.training.schedule`): ``c3`` is the 3.0 one."""
+
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
 _LAYER_TYPES = ("linear", "residual")
 _MAX_BYTE = 255
@@ -112,7 +115,9 @@ class EncoderOptions:
     ``n_itr`` is the length of the main training phase; the other phases scale with it
     (see :func:`coolchic.training.schedule.build_schedule`). ``threads`` sets torch's
     intra-op threads during :func:`coolchic.training.encoder.fit` (restored afterwards);
-    ``seed`` makes a CPU encode reproducible.
+    ``seed`` makes a CPU encode reproducible. ``recipe`` names the training recipe (one of
+    :data:`RECIPES`); with ``finish_on_interrupt`` a Ctrl-C during training stops it and
+    the encoder still returns the best model so far.
     """
 
     lmbda: float = 1e-3
@@ -128,6 +133,8 @@ class EncoderOptions:
     device: str = "cpu"
     threads: int | None = None
     seed: int | None = None
+    recipe: str = "c3"
+    finish_on_interrupt: bool = False
 
     def __post_init__(self) -> None:
         arm = _int_tuple(self.layers_arm, "layers_arm", "comma-separated equal widths like '24,24' (or '')")
@@ -168,6 +175,10 @@ class EncoderOptions:
             _check_number("threads", self.threads, integer=True, minimum=1, form="None or an integer >= 1")
         if self.seed is not None:
             _check_number("seed", self.seed, integer=True, minimum=0, form="None or an integer >= 0")
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {self.recipe!r}")
+        if not isinstance(self.finish_on_interrupt, bool):
+            raise ValueError(f"finish_on_interrupt: expected True or False, got {self.finish_on_interrupt!r}")
         parse_layers_synthesis(self.layers_synthesis, 3)
         self.architecture(3)
 

@@ -1,18 +1,21 @@
-"""The Cool-chic 3.0 encoder: overfit a model to one image and return its quantised Frame.
+"""The encoder: overfit a model to one image and return its quantised Frame.
 
-Recipe (spec §4): ``n_train_loops`` independent runs, each = warm-up (5 fresh candidates,
-then the best 2 continue, then the best 1 is kept), phase 0 (noise proxy, cosine lr),
-STE phases 1..32, NN quantisation search, zero-scale removal, latent-only phase. The run
-with the lowest final test loss is returned. Phase lengths scale with ``options.n_itr``
-(see :mod:`coolchic.training.schedule`).
+Recipe (spec §4, :mod:`coolchic.training.schedule`): ``n_train_loops`` independent runs,
+each = warm-up rounds (fresh candidates, the best survive each round, one is kept), the
+recipe's phases (noise proxy, STE), NN quantisation search after the phase marked
+``quantize_model``, zero-scale removal, latent-only phase. The run with the lowest final
+test loss is returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length.
+
+An encode can be stopped early (``stop`` event, or Ctrl-C with
+``options.finish_on_interrupt``): training ends at once, the networks are quantised with
+the quick search and the best model so far is returned.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable
 
 import numpy as np
 import torch
@@ -23,14 +26,16 @@ from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
 from coolchic.training.allocator import reuse_freed_memory
 from coolchic.training.evaluation import Evaluator, TestResult
-from coolchic.training.loop import ProgressEvent, run_phase
 from coolchic.training.model import CoolChicModel
-from coolchic.training.nn_quant import QuantizedModule, quantize_networks
-from coolchic.training.schedule import N_WARMUP_CANDIDATES, N_WARMUP_SURVIVORS, main_phases, warmup_phase
+from coolchic.training.nn_quant import QuantizedModule, SearchMode, quantize_networks
+from coolchic.training.phase import run_phase
+from coolchic.training.progress import ProgressCallback, ProgressClock, ProgressEvent
+from coolchic.training.schedule import Recipe, build_recipe
+from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
 from coolchic.training.zero_scale import remove_zero_scales
 
-__all__ = ["ProgressEvent", "fit"]
+__all__ = ["ProgressEvent", "fit", "fit_recipe"]
 
 
 @contextmanager
@@ -45,9 +50,28 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
 
 
 def fit(
-    target: Planes, options: EncoderOptions, progress: Callable[[ProgressEvent], None] | None = None
+    target: Planes,
+    options: EncoderOptions,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> Frame:
-    """Overfit a Cool-chic model to ``target`` and return the quantised frame to write."""
+    """Overfit a Cool-chic model to ``target`` and return the quantised frame to write.
+
+    Setting ``stop`` (from another thread) ends training early and returns the best model
+    so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true.
+    """
+    recipe = build_recipe(options.recipe, options.n_itr, options.start_lr)
+    return fit_recipe(target, options, recipe, progress, stop)
+
+
+def fit_recipe(
+    target: Planes,
+    options: EncoderOptions,
+    recipe: Recipe,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Frame:
+    """:func:`fit` with an explicit :class:`Recipe` (``options.recipe`` / ``n_itr`` ignored)."""
     with _torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
         arch = options.architecture(tgt.out_channels)
@@ -59,9 +83,13 @@ def fit(
         else:
             init_gen.manual_seed(options.seed)
             noise_gen.manual_seed(options.seed + 1)
+        stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt)
+        clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, progress)
         best: tuple[float, Frame] | None = None
         for _ in range(options.n_train_loops):
-            frame, result = _train_once(tgt, arch, options, init_gen, noise_gen, progress)
+            if best is not None and stopper.requested():
+                break
+            frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
             if best is None or result.loss < best[0]:
                 best = (result.loss, frame)
         assert best is not None
@@ -72,41 +100,62 @@ def _train_once(
     tgt: Target,
     arch: Architecture,
     options: EncoderOptions,
+    recipe: Recipe,
     init_gen: torch.Generator,
     noise_gen: torch.Generator,
-    progress: Callable[[ProgressEvent], None] | None,
+    clock: ProgressClock,
+    stopper: Stopper,
 ) -> tuple[Frame, TestResult]:
     evaluate = Evaluator(tgt, options.lmbda)
-    model = _warm_up(tgt, arch, options, evaluate, init_gen, noise_gen, progress)
+    model = _warm_up(tgt, arch, options, recipe, evaluate, init_gen, noise_gen, clock, stopper)
     quantized: dict[str, QuantizedModule] = {}
-    for phase in main_phases(options.n_itr, options.start_lr):
-        run_phase(model, phase, evaluate, noise_gen, progress)
-        if phase.quantize_model:
-            quantized = quantize_networks(model, evaluate)
-            frame = remove_zero_scales(_to_frame(model, quantized, tgt))
-            _set_arm_bias(model, frame)
+    for phase in recipe.phases:
+        if stopper.requested():
+            clock.skip(phase.max_itr)
+            continue
+        run_phase(model, phase, evaluate, noise_gen, clock, stopper)
+        if phase.quantize_model and not stopper.requested():
+            quantized = _quantize(model, evaluate, tgt, recipe.nn_search)
+    if not quantized:
+        quantized = _quantize(model, evaluate, tgt, "greedy" if stopper.requested() else recipe.nn_search)
     frame = remove_zero_scales(_to_frame(model, quantized, tgt))
     _set_arm_bias(model, frame)
     return frame, evaluate(model)
+
+
+def _quantize(model: CoolChicModel, evaluate: Evaluator, tgt: Target, mode: SearchMode) -> dict[str, QuantizedModule]:
+    """NN quantisation, then the ARM bias of the frame without zero scales (spec §4.6)."""
+    quantized = quantize_networks(model, evaluate, mode)
+    _set_arm_bias(model, remove_zero_scales(_to_frame(model, quantized, tgt)))
+    return quantized
 
 
 def _warm_up(
     tgt: Target,
     arch: Architecture,
     options: EncoderOptions,
+    recipe: Recipe,
     evaluate: Evaluator,
     init_gen: torch.Generator,
     noise_gen: torch.Generator,
-    progress: Callable[[ProgressEvent], None] | None,
+    clock: ProgressClock,
+    stopper: Stopper,
 ) -> CoolChicModel:
-    """5 fresh candidates; the best 2 train once more; the best one is returned."""
-    phase = warmup_phase(options.n_itr, options.start_lr)
+    """Each round trains its candidates; the best ones enter the next round; the best is kept."""
+    if not recipe.warmup:
+        return CoolChicModel(arch, tgt.height, tgt.width, init_gen).to(options.device)
     candidates = [
-        CoolChicModel(arch, tgt.height, tgt.width, init_gen).to(options.device) for _ in range(N_WARMUP_CANDIDATES)
+        CoolChicModel(arch, tgt.height, tgt.width, init_gen).to(options.device) for _ in range(recipe.warmup[0][0])
     ]
-    for rnd, keep in ((1, N_WARMUP_SURVIVORS), (2, 1)):
-        named = dataclasses.replace(phase, name=f"warmup{rnd}")
-        losses = [run_phase(m, named, evaluate, noise_gen, progress).loss for m in candidates]
+    keeps = [n for n, _ in recipe.warmup[1:]] + [1]
+    for (_, phase), keep in zip(recipe.warmup, keeps):
+        losses = []
+        for model in candidates:
+            if stopper.requested():
+                clock.skip(phase.max_itr)
+                losses.append(evaluate(model).loss)
+            else:
+                losses.append(run_phase(model, phase, evaluate, noise_gen, clock, stopper).loss)
         order = sorted(range(len(candidates)), key=lambda i: losses[i])
         candidates = [candidates[i] for i in order[:keep]]
     return candidates[0]

@@ -1,12 +1,18 @@
-"""The 3.0 ``c3`` training preset (spec §4.4) and how it scales with ``n_itr``.
+"""Training recipes: the 3.0 ``c3`` preset (spec §4.4) and a shorter one, scaled by ``n_itr``.
 
-Scaling rule: phase 0 (the main phase) runs ``n_itr`` iterations. Every other phase keeps
-its 3.0 length multiplied by ``f = min(1, n_itr / REFERENCE_N_ITR)`` (at least 1 iteration),
-and its test period and patience are scaled by the same factor (at least 1). From
-``n_itr >= 10 000`` the schedule is exactly the 3.0 one; with ``n_itr = 20`` a complete
+``c3`` scaling rule: phase 0 (the main phase) runs ``n_itr`` iterations. Every other phase
+keeps its 3.0 length multiplied by ``f = min(1, n_itr / REFERENCE_N_ITR)`` (at least 1
+iteration), and its test period and patience are scaled by the same factor (at least 1).
+From ``n_itr >= 10 000`` the schedule is exactly the 3.0 one; with ``n_itr = 20`` a complete
 encode (warm-up, 33 phases, NN quantisation search) is about 60 iterations. Phase 0 tests
 every ``min(100, n_itr // 10)`` iterations (at least 1), so annealing and the cosine
 learning rate always get about ten steps.
+
+``lean`` (see :func:`lean_recipe`, chosen by ``benchmarks/recipe_study.py``): one warm-up
+round of a few short candidates, the main noise phase of ``n_itr`` iterations, a single
+short STE phase with a cosine learning rate instead of 32 phases, NN quantisation with the
+greedy search and a short latent-only phase. Every phase but the main one is a fixed
+fraction of ``n_itr``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ STE_TEMPERATURE = 1e-4
 
 @dataclass(frozen=True)
 class Phase:
-    """One training phase (spec §4.3)."""
+    """One training phase (spec §4.3); ``optimizer`` / ``lr_networks`` are our additions."""
 
     name: str
     lr: float
@@ -36,6 +42,22 @@ class Phase:
     latents_only: bool = False
     scheduler: bool = False
     quantize_model: bool = False
+    optimizer: Literal["adam", "soap"] = "adam"
+    lr_networks: float | None = None
+    """Learning rate of the networks (None: ``lr``, as in 3.0)."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Warm-up rounds ``(candidates entering, phase)`` (the best one survives), then phases."""
+
+    warmup: tuple[tuple[int, Phase], ...]
+    phases: tuple[Phase, ...]
+    nn_search: Literal["full", "greedy"] = "full"
+
+    def planned_iterations(self) -> int:
+        """Iterations if no phase stops early (for progress / ETA)."""
+        return sum(n * p.max_itr for n, p in self.warmup) + sum(p.max_itr for p in self.phases)
 
 
 def _scaled(name: str, f: float, max_itr: int, patience: int, freq: int, **kw) -> Phase:  # type: ignore[no-untyped-def]
@@ -70,3 +92,65 @@ def main_phases(n_itr: int, start_lr: float) -> list[Phase]:
     phases.append(_scaled("ste32", f, 100, 100, 100, lr=1e-4 * 0.8**31, quantize_model=True, **ste))
     phases.append(_scaled("latents", f, 1000, 50, 10, lr=1e-4, latents_only=True, **ste))
     return phases
+
+
+def c3_recipe(n_itr: int, start_lr: float) -> Recipe:
+    """The 3.0 recipe: 5 candidates, best 2 continue, best 1 kept; phases 0..33."""
+    warm = warmup_phase(n_itr, start_lr)
+    rounds = ((N_WARMUP_CANDIDATES, _named(warm, "warmup1")), (N_WARMUP_SURVIVORS, _named(warm, "warmup2")))
+    return Recipe(rounds, tuple(main_phases(n_itr, start_lr)), "full")
+
+
+def _named(phase: Phase, name: str) -> Phase:
+    return Phase(**{**phase.__dict__, "name": name})
+
+
+def lean_recipe(
+    n_itr: int,
+    start_lr: float,
+    *,
+    candidates: int = 3,
+    warmup_frac: float = 0.04,
+    ste_frac: float = 0.1,
+    ste_lr: float = 1e-4,
+    latents_frac: float = 0.03,
+    temperature: tuple[float, float] = (0.3, 0.1),
+    kumaraswamy: tuple[float, float] = (2.0, 1.0),
+    optimizer: Literal["adam", "soap"] = "adam",
+    lr_networks: float | None = None,
+    n_tests: int = 20,
+) -> Recipe:
+    """Short recipe: warm-up of ``candidates``, noise phase, one STE phase, quantise, latents.
+
+    Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
+    tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
+    """
+    def length(frac: float) -> int:
+        return max(1, round(frac * n_itr))
+
+    def freq(n: int) -> int:
+        return max(1, n // n_tests)
+
+    nets = dict(optimizer=optimizer, lr_networks=lr_networks)
+    n_warm, n_ste, n_lat = length(warmup_frac), length(ste_frac), length(latents_frac)
+    warm = Phase("warmup1", start_lr, n_warm, n_warm, max(1, n_warm), "noise",
+                 (temperature[0],) * 2, (kumaraswamy[0],) * 2, **nets)  # type: ignore[arg-type]
+    ste = dict(proxy="ste", temperature=(STE_TEMPERATURE,) * 2, kumaraswamy=(1.0, 1.0))
+    phases = (
+        Phase("phase0", start_lr, n_itr, n_itr, freq(n_itr), "noise", temperature, kumaraswamy,
+              scheduler=True, **nets),  # type: ignore[arg-type]
+        Phase("ste", ste_lr, n_ste, n_ste, freq(n_ste), scheduler=True, quantize_model=True,
+              optimizer=optimizer, **ste),  # type: ignore[arg-type]
+        Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste),  # type: ignore[arg-type]
+    )
+    return Recipe(((candidates, warm),) if candidates > 1 else (), phases, "greedy")
+
+
+RECIPES = {"c3": c3_recipe, "lean": lean_recipe}
+
+
+def build_recipe(name: str, n_itr: int, start_lr: float) -> Recipe:
+    """The named recipe (``coolchic.options.RECIPES``) for ``n_itr`` and ``start_lr``."""
+    if name not in RECIPES:
+        raise ValueError(f"recipe: unknown recipe {name!r} (accepted: {', '.join(RECIPES)})")
+    return RECIPES[name](n_itr, start_lr)
