@@ -25,7 +25,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Callable, Literal, NamedTuple
 
 from .errors import (
     CorruptDataError,
@@ -60,6 +60,7 @@ _BITDEPTHS = (8, 10)
 _TAG_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ")
 
 _FIXED = struct.Struct(">BBHIIBBBIH")  # from offset 9 (after the signature)
+_FIXED_REST = struct.Struct(">HIIBBBIH")  # from offset 11 (after the version)
 FIXED_HEADER_SIZE = len(SIGNATURE) + _FIXED.size  # 30
 _CHUNK_HEAD = struct.Struct(">4sI")
 _CRC = struct.Struct(">I")
@@ -215,68 +216,166 @@ def sniff(prefix: bytes) -> str:
     return "unknown binary data"
 
 
-def _need(data: bytes, end: int, what: str) -> None:
-    if len(data) < end:
-        raise TruncatedDataError(f".cool data truncated: {what} needs {end} bytes, only {len(data)} present")
+MAX_CHUNK_BYTES = 64 << 20
+"""Default limit on one chunk's declared length (64 MiB), checked before reading it."""
 
 
-def read_container(
-    data: bytes, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
-) -> tuple[ContainerHeader, dict[str, bytes], bytes]:
-    """Parse and check ``.cool`` bytes; return ``(header, chunks, payload)``.
+@dataclass(frozen=True)
+class _Layout:
+    """What the structure of a ``.cool`` stream says, before any field is checked."""
 
-    Checks, in order: signature, version, every length against the data, the CRC-32,
-    the header fields, the chunk tags, then ``max_pixels`` (``None`` = no limit).
-    Raises only :class:`~coolchic.errors.CoolchicError` subclasses.
+    version: tuple[int, int]
+    fields: tuple[int, ...]  # width, height, colour code, bit depth, profile
+    chunks: dict[str, bytes]
+    raw_tags: list[bytes]
+    payload_offset: int
+    payload_length: int
+
+
+def _read_layout(read: Callable[[int, str], bytes], max_chunk_bytes: int | None) -> _Layout:
+    """Signature, version, fixed header and chunks, pulled through ``read(size, what)``.
+
+    ``read`` returns exactly ``size`` bytes or raises ``TruncatedDataError``; a chunk
+    longer than ``max_chunk_bytes`` is refused before it is read.
     """
-    data = bytes(data)
-    if not looks_like_cool(data):
-        if len(data) < len(SIGNATURE) and data and SIGNATURE.startswith(data):
-            raise TruncatedDataError(f".cool data truncated inside the signature ({len(data)} bytes)")
-        raise NotCoolchicError(f"not a .cool file: the data looks like {sniff(data)}")
-    _need(data, len(SIGNATURE) + 2, "the version")
-    major, minor = data[len(SIGNATURE)], data[len(SIGNATURE) + 1]
+    signature = read(len(SIGNATURE), "the signature")
+    if signature != SIGNATURE:
+        raise NotCoolchicError(f"not a .cool file: the data looks like {sniff(signature)}")
+    major, minor = read(2, "the version")
     if major > VERSION_MAJOR:
         raise UnsupportedError(
             f"unsupported .cool container version {major}.{minor} (this reader supports {VERSION_MAJOR}.x)"
         )
     if major < 1:
         raise CorruptDataError(f"invalid .cool container version {major}.{minor}")
-    _need(data, FIXED_HEADER_SIZE, "the fixed header")
-    (_, _, fixed_size, width, height, color_code, bitdepth, profile, payload_len, n_chunks) = _FIXED.unpack_from(
-        data, len(SIGNATURE)
-    )
+    rest = read(_FIXED.size - 2, "the fixed header")
+    (fixed_size, width, height, color_code, bitdepth, profile, payload_len, n_chunks) = _FIXED_REST.unpack(rest)
     if fixed_size < FIXED_HEADER_SIZE:
         raise CorruptDataError(f"fixed header size {fixed_size} is smaller than {FIXED_HEADER_SIZE}")
-    _need(data, fixed_size, "the fixed header")
+    read(fixed_size - FIXED_HEADER_SIZE, "the fixed header")
     pos = fixed_size
     chunks: dict[str, bytes] = {}
     raw_tags: list[bytes] = []
     for i in range(n_chunks):
-        _need(data, pos + _CHUNK_HEAD.size, f"chunk {i} header")
-        raw_tag, length = _CHUNK_HEAD.unpack_from(data, pos)
-        pos += _CHUNK_HEAD.size
-        _need(data, pos + length, f"chunk {i} ({raw_tag!r}, {length} bytes)")
+        raw_tag, length = _CHUNK_HEAD.unpack(read(_CHUNK_HEAD.size, f"chunk {i} header"))
+        _check_chunk_size(raw_tag, length, max_chunk_bytes)
         raw_tags.append(raw_tag)
-        chunks[raw_tag.decode("latin-1")] = data[pos : pos + length]
-        pos += length
-    end = pos + payload_len + _CRC.size
-    _need(data, end, f"the payload ({payload_len} bytes) and CRC")
-    if len(data) > end:
-        raise CorruptDataError(f"{len(data) - end} unexpected bytes after the end of the .cool data")
-    (stored_crc,) = _CRC.unpack_from(data, pos + payload_len)
-    if zlib.crc32(memoryview(data)[: pos + payload_len]) != stored_crc:
-        raise CorruptDataError(".cool data corrupted: CRC-32 mismatch")
-    header = _check_header(width, height, color_code, bitdepth, profile, (major, minor))
-    _check_chunk_tags(raw_tags)
-    if payload_len == 0:
+        chunks[raw_tag.decode("latin-1")] = read(length, f"chunk {i} ({raw_tag!r}, {length} bytes)")
+        pos += _CHUNK_HEAD.size + length
+    fields = (width, height, color_code, bitdepth, profile)
+    return _Layout((major, minor), fields, chunks, raw_tags, pos, payload_len)
+
+
+def _check_chunk_size(tag: bytes, length: int, max_chunk_bytes: int | None) -> None:
+    if max_chunk_bytes is not None and length > max_chunk_bytes:
+        raise ImageTooLargeError(
+            f"chunk {tag!r} declares {length} bytes, more than the limit of {max_chunk_bytes} (max_chunk_bytes)"
+        )
+
+
+def _check_fields(layout: _Layout, max_pixels: int | None, max_chunk_bytes: int | None) -> ContainerHeader:
+    """Header fields, chunk tags and sizes, payload length and the pixel limit (after the CRC, if any)."""
+    header = _check_header(*layout.fields, layout.version)
+    _check_chunk_tags(layout.raw_tags)
+    for raw_tag, data in zip(layout.raw_tags, layout.chunks.values()):
+        _check_chunk_size(raw_tag, len(data), max_chunk_bytes)
+    if layout.payload_length == 0:
         raise CorruptDataError("empty payload")
     if max_pixels is not None and header.n_pixels > max_pixels:
         raise ImageTooLargeError(
-            f"image of {width}x{height} = {header.n_pixels} pixels exceeds the limit of {max_pixels} "
+            f"image of {header.width}x{header.height} = {header.n_pixels} pixels exceeds the limit of {max_pixels} "
             "(max_pixels; a possible decompression bomb)"
         )
-    return header, chunks, data[pos : pos + payload_len]
+    return header
+
+
+def read_container(
+    data: bytes,
+    *,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    max_chunk_bytes: int | None = MAX_CHUNK_BYTES,
+) -> tuple[ContainerHeader, dict[str, bytes], bytes]:
+    """Parse and check ``.cool`` bytes; return ``(header, chunks, payload)``.
+
+    Checks, in order: signature, version, every length against the data (and each chunk
+    against ``max_chunk_bytes``), the CRC-32, the header fields, the chunk tags, then
+    ``max_pixels`` (``None`` = no limit). Raises only :class:`~coolchic.errors.CoolchicError`
+    subclasses.
+    """
+    data = bytes(data)
+    if not looks_like_cool(data):
+        if len(data) < len(SIGNATURE) and data and SIGNATURE.startswith(data):
+            raise TruncatedDataError(f".cool data truncated inside the signature ({len(data)} bytes)")
+        raise NotCoolchicError(f"not a .cool file: the data looks like {sniff(data)}")
+    pos = 0
+
+    def read(size: int, what: str) -> bytes:
+        nonlocal pos
+        if len(data) < pos + size:
+            raise TruncatedDataError(
+                f".cool data truncated: {what} needs {pos + size} bytes, only {len(data)} present"
+            )
+        pos += size
+        return data[pos - size : pos]
+
+    layout = _read_layout(read, None)  # in memory: lengths and CRC first, sizes below
+    payload_end = layout.payload_offset + layout.payload_length
+    read(layout.payload_length + _CRC.size, f"the payload ({layout.payload_length} bytes) and CRC")
+    if len(data) > pos:
+        raise CorruptDataError(f"{len(data) - pos} unexpected bytes after the end of the .cool data")
+    (stored_crc,) = _CRC.unpack_from(data, payload_end)
+    if zlib.crc32(memoryview(data)[:payload_end]) != stored_crc:
+        raise CorruptDataError(".cool data corrupted: CRC-32 mismatch")
+    header = _check_fields(layout, max_pixels, max_chunk_bytes)
+    return header, layout.chunks, data[layout.payload_offset : payload_end]
+
+
+class HeaderView(NamedTuple):
+    """What :func:`read_header` returns: header, chunks and where the payload lies."""
+
+    header: ContainerHeader
+    chunks: dict[str, bytes]
+    payload_offset: int
+    payload_length: int
+
+    @property
+    def total_length(self) -> int:
+        """Length of the whole ``.cool`` data: payload and CRC-32 included."""
+        return self.payload_offset + self.payload_length + _CRC.size
+
+
+def read_header(
+    fp: BinaryIO,
+    *,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    max_chunk_bytes: int | None = MAX_CHUNK_BYTES,
+) -> HeaderView:
+    """Read the header and chunks at the current position of ``fp``, without its payload.
+
+    Returns ``(header, chunks, payload_offset, payload_length)`` (a :class:`HeaderView`),
+    the offset counted from where ``fp`` was, and leaves ``fp`` at the payload. Reads only the bytes it needs and
+    makes the checks of :func:`read_container` that need no payload: the payload's
+    presence and the CRC-32 are checked when the whole data is read (``read_container``).
+    """
+    def read(size: int, what: str) -> bytes:
+        got = fp.read(size) if size else b""
+        if len(got) != size:
+            if what == "the signature" and not (got and SIGNATURE.startswith(got)):
+                raise NotCoolchicError(f"not a .cool file: the data looks like {sniff(got)}")
+            raise TruncatedDataError(f".cool data truncated in {what} ({len(got)} of {size} bytes present)")
+        return got
+
+    layout = _read_layout(read, max_chunk_bytes)
+    header = _check_fields(layout, max_pixels, max_chunk_bytes)
+    return HeaderView(header, layout.chunks, layout.payload_offset, layout.payload_length)
+
+
+def add_chunk(cool: bytes, tag: str, chunk: bytes | None) -> bytes:
+    """``cool`` with one more chunk (unchanged when ``chunk`` is ``None``); the CRC is recomputed."""
+    if chunk is None:
+        return cool
+    header, chunks, payload = read_container(cool, max_pixels=None, max_chunk_bytes=None)
+    return write_container(payload, header, {**chunks, tag: chunk})
 
 
 def _check_header(

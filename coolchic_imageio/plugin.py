@@ -8,14 +8,12 @@ import numpy as np
 from imageio.core.request import URI_BYTES, URI_FILENAME, InitializationError, IOMode, Request
 from imageio.core.v3_plugin_api import ImageProperties, PluginV3
 
-from coolchic.container import TAG_EXIF, TAG_ICC, TAG_XMP, looks_like_cool
+from coolchic.alpha import TAG_ALPHA, decode_alpha, encode_alpha
+from coolchic.atomic import atomic_write
+from coolchic.container import TAG_EXIF, TAG_ICC, TAG_XMP, HeaderView, add_chunk, looks_like_cool, read_header
 from coolchic.errors import TruncatedDataError
-from coolchic_pillow.alpha import TAG_ALPHA, decode_alpha, encode_alpha
-from coolchic_pillow.encoding import add_chunk
-from coolchic_pillow.header import HeaderView, read_header
 
 from .arrays import YUV_CHOICES, read_shape, to_encoder_input, with_alpha, yuv_array
-from .atomic import atomic_write
 
 EXTENSION = ".cool"
 
@@ -44,7 +42,7 @@ class CoolPlugin(PluginV3):
         if self._view is None:
             file = self._request.get_file()
             file.seek(self._start)
-            self._view = read_header(file)
+            self._view = read_header(file, max_pixels=None)  # checked by decode()
         return self._view
 
     def _check_index(self, index: Any) -> None:

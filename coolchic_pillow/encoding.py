@@ -14,9 +14,9 @@ from typing import Any
 
 from PIL import Image
 
-from coolchic.container import read_container, write_container
+from coolchic.alpha import TAG_ALPHA, encode_alpha
+from coolchic.container import add_chunk
 
-from .alpha import TAG_ALPHA, encode_alpha
 from .modes import to_encoder_input
 
 _IGNORED = ("append_images", "format")
@@ -59,10 +59,3 @@ def encode_pil(im: Image.Image, defaults: dict[str, Any] | None = None, **params
         data = add_chunk(data, TAG_ALPHA, encode_alpha(source.alpha))
     return data, result
 
-
-def add_chunk(cool: bytes, tag: str, chunk: bytes | None) -> bytes:
-    """``cool`` with one more metadata chunk (unchanged when ``chunk`` is ``None``)."""
-    if chunk is None:
-        return cool
-    header, chunks, payload = read_container(cool, max_pixels=None)
-    return write_container(payload, header, {**chunks, tag: chunk})

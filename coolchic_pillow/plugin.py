@@ -1,18 +1,24 @@
-"""The Pillow image plugin: ``Image.open`` reads the header, ``load()`` decodes, ``save`` encodes."""
+"""The Pillow image plugin: ``Image.open`` reads the header, ``load()`` decodes, ``save`` encodes.
+
+Saving a ``.cool`` file by path is atomic (see :func:`_atomic_save`).
+"""
 
 from __future__ import annotations
 
-from typing import IO, Any
+import functools
+import io
+import os
+from typing import IO, Any, Callable
 
 import numpy as np
 from PIL import Image, ImageFile
 
-from coolchic.container import TAG_EXIF, TAG_ICC, TAG_XMP, looks_like_cool, write_container
+from coolchic.alpha import TAG_ALPHA, decode_alpha
+from coolchic.atomic import atomic_write
+from coolchic.container import TAG_EXIF, TAG_ICC, TAG_XMP, HeaderView, looks_like_cool, read_header, write_container
 from coolchic.errors import CoolchicError, TruncatedDataError
 
-from .alpha import TAG_ALPHA, decode_alpha
 from .encoding import encode_pil
-from .header import HeaderView, read_header
 from .modes import open_mode, pixels_for_mode
 
 FORMAT = "COOL"
@@ -65,7 +71,7 @@ class CoolImageFile(ImageFile.ImageFile):
         assert self.fp is not None
         self._start = self.fp.tell()
         try:
-            view = read_header(self.fp)
+            view = read_header(self.fp, max_pixels=None)  # Pillow checks MAX_IMAGE_PIXELS itself
         except CoolchicError as exc:
             raise SyntaxError(str(exc)) from None
         head = view.header
@@ -156,9 +162,44 @@ def _save(im: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
         fp.flush()
 
 
+def _saves_cool_to_path(fp: Any, format: str | None) -> bool:
+    """True when ``Image.save(fp, format)`` would write a ``.cool`` file by its path."""
+    if not isinstance(fp, (str, bytes, os.PathLike)):
+        return False
+    if format:
+        return format.upper() == FORMAT
+    extension = os.path.splitext(os.fsdecode(fp))[1].lower()
+    return Image.registered_extensions().get(extension) == FORMAT
+
+
+def _atomic_save(original: Callable[..., None]) -> Callable[..., None]:
+    """Wrap ``Image.Image.save`` so that ``.cool`` files given by path are written atomically.
+
+    Pillow opens (and truncates) the output file before it calls a save handler, so a
+    failed or interrupted encode would leave an existing file empty. For a ``.cool`` path,
+    the wrapper lets Pillow save into memory, then renames a complete temporary file over
+    the target: on any failure the existing file is untouched. Every other save is
+    Pillow's own.
+    """
+
+    @functools.wraps(original)
+    def save(self: Image.Image, fp: Any, format: str | None = None, **params: Any) -> None:
+        if not _saves_cool_to_path(fp, format) or params.get("append") or params.get("save_all"):
+            return original(self, fp, format, **params)
+        buffer = io.BytesIO()
+        original(self, buffer, FORMAT, **params)
+        atomic_write(fp, buffer.getvalue())
+        return None
+
+    save.__coolchic_original__ = original  # type: ignore[attr-defined]
+    return save
+
+
 def register_plugin() -> None:
     """(Re-)register the open and save handlers, the extension and the MIME type."""
     Image.register_open(FORMAT, CoolImageFile, _accept)
     Image.register_save(FORMAT, _save)
     Image.register_extensions(FORMAT, list(EXTENSIONS))
     Image.register_mime(FORMAT, MIME_TYPE)
+    if not hasattr(Image.Image.save, "__coolchic_original__"):
+        Image.Image.save = _atomic_save(Image.Image.save)  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from coolchic.imageconv import YUV420, encode_yuv420_frame, parse_yuv_name, planes_to_yuv420, rgb_to_yuv420, yuv_file_name
-from coolchic_pillow.alpha import TAG_ALPHA, decode_alpha
+from coolchic.alpha import TAG_ALPHA, decode_alpha
 from coolchic_pillow.modes import to_8bit
 
 COOL, RAW_C3, RAW_YUV = "cool", "bin", "yuv"

@@ -29,6 +29,7 @@ from coolchic.c3.header import (
     latent_grid_shapes,
     parse_header,
 )
+from coolchic.c3.limits import check_decoder_limits
 from coolchic.c3.nn_streams import decode_nn_stream, encode_nn_stream
 from coolchic.c3.wavefront import decode_grids, encode_grid
 from coolchic.errors import ImageTooLargeError
@@ -63,7 +64,8 @@ def read_payload(data: bytes | bytearray | memoryview, *, max_pixels: int | None
     """Parse and entropy-decode a 3.0 frame payload.
 
     Raises CoolchicError subclasses on bad data, ImageTooLargeError if H·W > max_pixels or the
-    latents exceed :data:`MAX_LATENT_VALUES`.
+    latents exceed :data:`MAX_LATENT_VALUES`, and the errors of
+    :func:`coolchic.c3.limits.check_decoder_limits` (its size limit only when ``max_pixels`` is set).
     """
     view = memoryview(data).cast("B")
     header = parse_header(view)
@@ -73,6 +75,7 @@ def read_payload(data: bytes | bytearray | memoryview, *, max_pixels: int | None
         raise ImageTooLargeError(f"image has {n_pixels} pixels, more than max_pixels={max_pixels}")
     if _latent_count(header) > MAX_LATENT_VALUES:
         raise ImageTooLargeError(f"more than {MAX_LATENT_VALUES} latent values")
+    check_decoder_limits(header, size_limits=max_pixels is not None)
 
     offset = header.header_bytes
     symbols: list[np.ndarray | None] = []
