@@ -36,6 +36,7 @@ from .imageconv import YUV420, planes_to_array, planes_to_yuv420, to_planes
 from . import options as options_module
 from .options import EncoderOptions
 from .planes import ColorFormat, Planes
+from .threads import torch_threads
 
 if TYPE_CHECKING:
     from .c3.frame import Architecture
@@ -294,18 +295,10 @@ def decode(
 
 
 def _synthesize(frame: Any, device: str, threads: int | None) -> np.ndarray:
-    import torch
-
     from .model.reconstruct import synthesize
 
-    previous = torch.get_num_threads()
-    try:
-        if threads is not None:
-            torch.set_num_threads(threads)
+    with torch_threads(threads):
         return synthesize(frame, device=device)
-    finally:
-        if threads is not None:
-            torch.set_num_threads(previous)
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -388,17 +381,18 @@ def encode(
 
     from .training.encoder import fit
 
-    start = time.perf_counter()
-    frame = fit(planes, opts, progress)
-    fit_seconds = time.perf_counter() - start
-    payload = write_payload(frame)
-    header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)
-    data = write_container(payload, header, chunks)
-    encode_seconds = time.perf_counter() - start
+    with torch_threads(opts.threads):  # one save/restore around fit and decode, safe across threads
+        start = time.perf_counter()
+        frame = fit(planes, opts, progress)
+        fit_seconds = time.perf_counter() - start
+        payload = write_payload(frame)
+        header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)
+        data = write_container(payload, header, chunks)
+        encode_seconds = time.perf_counter() - start
 
-    start = time.perf_counter()
-    decoded = decode(data, max_pixels=None, threads=opts.threads)
-    decode_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        decoded = decode(data, max_pixels=None, threads=opts.threads)
+        decode_seconds = time.perf_counter() - start
     return EncodeResult(
         data=data,
         reconstruction=_like_input(image, decoded.planes),
