@@ -3,9 +3,9 @@
 For a weight viewed as a matrix ``G`` (``[out, rest]``) the optimiser keeps Shampoo's
 statistics ``L = EMA(G Gᵀ)`` and ``R = EMA(Gᵀ G)`` (decay ``shampoo_beta``) and their
 eigenvectors ``Q_L``, ``Q_R``, refreshed every ``precondition_frequency`` steps. Each step
-rotates the gradient ``G' = Q_Lᵀ G Q_R``, runs Adam on ``G'`` (second moment in the rotated
-space, first moment kept in the original space and rotated too), and rotates the Adam
-direction back. Sides larger than ``max_precond_dim`` keep the identity basis, 1-D
+rotates the gradient ``G' = Q_Lᵀ G Q_R``, runs Adam on ``G'`` (both moments in the rotated
+space; when the basis is refreshed the first moment is rotated exactly, the second one
+approximately with ``Q∘Q``), and rotates the Adam direction back. Sides larger than ``max_precond_dim`` keep the identity basis, 1-D
 parameters and groups with ``precondition=False`` are plain Adam. Networks of Cool-chic
 are tiny (sides ≤ a few hundred), so a full ``eigh`` per refresh is cheap.
 """
@@ -65,13 +65,12 @@ class SOAP(torch.optim.Optimizer):
         stats, basis = state["stats"], state["basis"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
 
-        m.mul_(beta1).add_(grad, alpha=1 - beta1)
         g_rot = _rotate(grad, basis, forward=True)
-        m_rot = _rotate(m, basis, forward=True)
+        m.mul_(beta1).add_(g_rot, alpha=1 - beta1)
         v.mul_(beta2).addcmul_(g_rot, g_rot, value=1 - beta2)
         bias1 = 1 - beta1**step
         bias2 = 1 - beta2**step
-        direction = m_rot / (v / bias2).sqrt_().add_(group["eps"])
+        direction = m / (v / bias2).sqrt_().add_(group["eps"])
         p.add_(_rotate(direction, basis, forward=False).reshape(p.shape), alpha=-group["lr"] / bias1)
 
         shampoo_beta = group["shampoo_beta"]
@@ -80,8 +79,10 @@ class SOAP(torch.optim.Optimizer):
                 outer = grad @ grad.T if side == 0 else grad.T @ grad
                 s.mul_(shampoo_beta).add_(outer, alpha=1 - shampoo_beta)
         if step % group["precondition_frequency"] == 0 and any(s is not None for s in stats):
+            m_orig = _rotate(m, basis, forward=False)
             v_orig = _rotate(v, basis, forward=False, squared=True)
             state["basis"] = basis = [None if s is None else _eigenvectors(s) for s in stats]
+            m.copy_(_rotate(m_orig, basis, forward=True))
             v.copy_(_rotate(v_orig, basis, forward=True, squared=True))
 
     @staticmethod
