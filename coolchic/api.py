@@ -283,7 +283,8 @@ def decode(
 
     ``source`` is bytes, a path or a binary file object. ``max_pixels`` bounds width x height
     (``None``: no limit). ``threads`` sets torch's intra-op threads for the synthesis and
-    restores the previous value afterwards. Raises ``CoolchicError`` subclasses on bad data.
+    restores the previous value afterwards (calls that set it run one at a time, see
+    :mod:`coolchic.threads`). Raises ``CoolchicError`` subclasses on bad data.
     """
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads: expected None or an integer >= 1, got {threads!r}")

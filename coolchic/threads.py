@@ -1,9 +1,10 @@
 """Torch intra-op thread count for the duration of a call, safe when calls overlap.
 
-``torch.set_num_threads`` is process-wide. When calls overlap in several Python threads,
-a plain save/set/restore in each can restore another call's value and leave the process
-changed. :func:`torch_threads` counts the calls in progress: the first saves the process's
-setting, the last restores it.
+``torch.set_num_threads`` changes a process-wide setting (that each thread picks up
+lazily). When calls that change it overlap in several Python threads, a plain
+save/set/restore in each can restore another call's value and leave the process changed.
+:func:`torch_threads` runs such calls one at a time (a re-entrant lock); calls that leave
+the setting alone (``threads=None``) never wait.
 """
 
 from __future__ import annotations
@@ -12,31 +13,24 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_lock = threading.Lock()
-_active = 0
-_saved = 0
+_lock = threading.RLock()
 
 
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch threads (``None``: leave the setting alone).
+    """Run the block with ``threads`` torch threads, then restore the previous count.
 
-    When no such block is running any more, the thread count the process had before the
-    first one is restored.
+    ``None`` runs the block as it is. Blocks that set a count are serialised.
     """
-    global _active, _saved
+    if threads is None:
+        yield
+        return
     import torch
 
     with _lock:
-        if _active == 0:
-            _saved = torch.get_num_threads()
-        _active += 1
-        if threads is not None:
-            torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0:
-                torch.set_num_threads(_saved)
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
