@@ -53,19 +53,32 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--device", default=None, help="Torch device: cpu (default), cuda, cuda:N."),
         click.option("-j", "--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch."),
         click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (reproducible CPU encodes)."),
+        click.option("--recipe", type=click.Choice(_recipes()), default=None,
+                     help="Training recipe: c3 (Cool-chic 3.0) or lean (shorter; used by the presets)."),
+        click.option("--write-best-on-interrupt", "finish_on_interrupt", is_flag=True, default=None,
+                     help="On Ctrl-C, stop training and write the best model so far (twice: abort)."),
     ]
     for flag in reversed(flags):
         func = flag(func)
     return func
 
 
-ENCODER_KEYS = ("quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed")
+ENCODER_KEYS = (
+    "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "recipe",
+    "finish_on_interrupt",
+)
+
+
+def _recipes() -> list[str]:
+    from coolchic.options import RECIPES
+
+    return list(RECIPES)
 
 
 def pop_encoder_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """Remove the encoder flags from a command's parameters; return those that were given."""
     given = {key: params.pop(key) for key in ENCODER_KEYS if key in params}
-    given = {key: value for key, value in given.items() if value is not None}
+    given = {key: value for key, value in given.items() if value is not None and value is not False}
     if "quality" in given and "lmbda" in given:
         raise click.UsageError("--quality and --lmbda are mutually exclusive")
     if "workdir" in given:

@@ -12,12 +12,13 @@ from typing import Any
 
 import click
 
-from . import encoder_flags
-from .app import CoolchicGroup, log, verbosity, verbosity_options
+from . import batch, encoder_flags
+from .app import CoolchicGroup, describe, log, verbosity, verbosity_options
 from .describe import human_lines, info_record, json_document
 from .progress import Progress
 from .sinks import COOL, RAW_C3, default_output, output_kind, render
-from .sources import PIX_FMTS, RawYuvFlags, is_raw_yuv, image_metadata, load_image, parse_size
+from .encoding import encode_input, finish_on_first_interrupt
+from .sources import PIX_FMTS, RawYuvFlags, parse_size
 from .streams import STDIO, check_binary_stdout, read_input, write_output
 
 METADATA_CHOICE = click.Choice(["all", "icc", "none"])
@@ -58,16 +59,18 @@ def _fresh(default: str) -> str:
 # ------------------------------------------------------------------------ encode
 def _encode(src: str, data: bytes, flags: RawYuvFlags, metadata: str, options: dict[str, Any]) -> tuple[bytes, Any]:
     """Encode ``data`` (an image file or raw YUV) into ``.cool`` bytes; return ``(bytes, result)``."""
-    from coolchic import api
-    from coolchic_pillow.encoding import encode_pil
-
-    image = load_image(src, data, flags)
     progress = Progress(every_phase=verbosity() > 0) if verbosity() >= 0 else None
+
+    def announce(message: str) -> None:
+        if progress is not None:
+            progress.close()
+        log(message)
+
     try:
-        if is_raw_yuv(src, flags):
-            result = api.encode(image, progress=progress, **options)
-            return result.data, result
-        return encode_pil(image, progress=progress, **image_metadata(image, metadata), **options)
+        if options.get("finish_on_interrupt"):
+            with finish_on_first_interrupt(announce):
+                return encode_input(src, data, flags, metadata, options, progress)
+        return encode_input(src, data, flags, metadata, options, progress)
     finally:
         if progress is not None:
             progress.close()
@@ -84,23 +87,65 @@ def _report(out: str, cool: bytes, result: Any, seconds: float) -> None:
 
 
 @cli.command()
-@click.argument("src", metavar="IN")
-@click.option("-o", "--output", "out", metavar="OUT", help="Output .cool file ('-' = stdout). Default: IN with .cool.")
+@click.argument("srcs", metavar="IN...", nargs=-1, required=True)
+@click.option("-o", "--output", "out", metavar="OUT",
+              help="Output .cool file ('-' = stdout); with several inputs, a folder. Default: IN with .cool.")
+@click.option("-J", "--jobs", type=click.IntRange(min=1), default=None,
+              help="With several inputs: parallel encodes, one thread each (default: CPU count).")
 @encoder_flags.encoder_flags
 @_raw_yuv_flags
 @_metadata_flag
 @verbosity_options
-def encode(src: str, out: str | None, metadata: str, **params: Any) -> None:
-    """Encode an image (any Pillow-readable file or raw 4:2:0 .yuv; '-' = stdin) to .cool."""
+def encode(srcs: tuple[str, ...], out: str | None, jobs: int | None, metadata: str, **params: Any) -> None:
+    """Encode images (Pillow-readable files, raw 4:2:0 .yuv, folders of them; '-' = stdin) to .cool.
+
+    Several inputs (or a folder) are encoded in parallel processes with one torch thread
+    each; outputs go next to the inputs, or into the folder given with -o.
+    """
     flags = _yuv_flags(params)
     options = encoder_flags.pop_encoder_kwargs(params)
     encoder_flags.validate(options)
+    inputs = batch.expand_inputs(srcs)
+    if len(srcs) > 1 or inputs != list(srcs):
+        _encode_batch(inputs, out, jobs, flags, metadata, options)
+        return
+    src = srcs[0]
     out = out or (STDIO if src == STDIO else _fresh(str(Path(src).with_suffix(".cool"))))
     check_binary_stdout(out)
     start = time.perf_counter()
     cool, result = _encode(src, read_input(src), flags, metadata, options)
     write_output(out, cool)
     _report(out, cool, result, time.perf_counter() - start)
+
+
+def _encode_batch(
+    inputs: list[str], out_dir: str | None, jobs: int | None, flags: RawYuvFlags, metadata: str, options: dict[str, Any]
+) -> None:
+    """Encode several files in parallel processes; exit status 1 if any failed."""
+    if STDIO in inputs or out_dir == STDIO:
+        raise click.UsageError("several inputs: '-' (stdin/stdout) is not allowed; give -o FOLDER")
+    if not inputs:
+        raise click.UsageError("no images found in the given folder(s)")
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    pairs = [(src, _fresh(batch.output_path(src, out_dir))) for src in inputs]
+    if len(set(out for _, out in pairs)) != len(pairs):
+        raise click.UsageError("several inputs would write the same output file")
+    start = time.perf_counter()
+    n_done = [0]
+
+    def report(item: Any) -> None:
+        n_done[0] += 1
+        if isinstance(item, batch.Done):
+            log(f"coolchic: [{n_done[0]}/{len(pairs)}] wrote {item.out}: {item.n_bytes} bytes, "
+                f"{item.bpp:.4f} bpp, PSNR {item.psnr_db:.2f} dB, {item.seconds:.1f} s")
+        else:
+            click.echo(f"coolchic: error: {item[0]}: {describe(item[1])}", err=True)
+
+    failures = batch.encode_many(pairs, flags, metadata, options, jobs or batch.default_jobs(), report)
+    log(f"coolchic: {len(pairs) - failures}/{len(pairs)} encoded in {time.perf_counter() - start:.1f} s")
+    if failures:
+        raise click.exceptions.Exit(1)
 
 
 # ------------------------------------------------------------------------ decode

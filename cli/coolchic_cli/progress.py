@@ -13,7 +13,25 @@ _LOG_SECONDS = 5.0
 
 def _describe(event: Any) -> str:
     psnr = "" if event.psnr_db is None else f" psnr {event.psnr_db:.2f} dB"
-    return f"loss {event.loss:.5g} bpp {event.bpp:.4f}{psnr}"
+    eta = getattr(event, "eta_s", None)
+    left = "" if eta is None else f" eta {_duration(eta)}"
+    return f"loss {event.loss:.5g} bpp {event.bpp:.4f}{psnr}{left}"
+
+
+def _duration(seconds: float) -> str:
+    """``42s``, ``3m05s`` or ``1h02m``."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+def _overall(event: Any) -> str:
+    """``37% `` of the whole encode's planned iterations (empty for events without a plan)."""
+    planned = getattr(event, "planned", 0)
+    return f"{100 * getattr(event, 'done', 0) // planned}% " if planned else ""
 
 
 class Progress:
@@ -47,7 +65,9 @@ class Progress:
             self._log(event)
 
     def _log(self, event: Any) -> None:
-        self.stream.write(f"coolchic: phase {event.phase}: itr {event.iteration}/{event.total_iterations} {_describe(event)}\n")
+        self.stream.write(
+            f"coolchic: {_overall(event)}phase {event.phase}: itr {event.iteration}/{event.total_iterations} {_describe(event)}\n"
+        )
         self.stream.flush()
         self._last_write = time.monotonic()
 
@@ -56,7 +76,7 @@ class Progress:
         done = min(int(event.iteration), total)
         filled = _BAR_WIDTH * done // total
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
-        line = f"\r\x1b[2Kphase {self._phases + 1} ({event.phase}) [{bar}] {done}/{total} {_describe(event)}"
+        line = f"\r\x1b[2K{_overall(event)}phase {self._phases + 1} ({event.phase}) [{bar}] {done}/{total} {_describe(event)}"
         self.stream.write(line)
         self.stream.flush()
 
