@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Union
 
 import numpy as np
 
+from .atomic import atomic_write
 from .c3.payload import parse_payload_header, read_payload, write_payload
 from .container import (
     DEFAULT_MAX_PIXELS,
@@ -161,8 +162,8 @@ class EncodeResult:
         return len(self.data)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write :attr:`data` to ``path``."""
-        Path(path).write_bytes(self.data)
+        """Write :attr:`data` to ``path`` atomically (an existing file survives a failed write)."""
+        atomic_write(path, self.data)
 
 
 # ----------------------------------------------------------------------------- reading
