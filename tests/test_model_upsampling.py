@@ -25,16 +25,19 @@ def _reference_upsample(x: np.ndarray, kernel: np.ndarray, height: int, width: i
 
 @pytest.mark.parametrize("size", [(1, 1), (3, 5), (5, 3), (4, 6)])
 @pytest.mark.parametrize("target_extra", [0, 1])
-def test_single_step_matches_spec(size: tuple[int, int], target_extra: int) -> None:
+@pytest.mark.parametrize("kernel_size", [8, 10, 12])
+def test_single_step_matches_spec(size: tuple[int, int], target_extra: int, kernel_size: int) -> None:
     torch.manual_seed(0)
-    ups = Upsampling(8)
+    ups = Upsampling(kernel_size)
     with torch.no_grad():
         ups.weight.add_(0.01 * torch.randn_like(ups.weight))
-    x = torch.randn(1, *size)
+    x = torch.randn(2, *size)
     height, width = 2 * size[0] - target_extra, 2 * size[1] - target_extra
-    got = ups.upsample(x, height, width)[0].detach().double().numpy()
-    want = _reference_upsample(x[0].double().numpy(), ups.weight[0, 0].double().detach().numpy(), height, width)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    got = ups.upsample(x, height, width).detach().double().numpy()
+    kernel = ups.weight[0, 0].double().detach().numpy()
+    for ch in range(2):
+        want = _reference_upsample(x[ch].double().numpy(), kernel, height, width)
+        np.testing.assert_allclose(got[ch], want, rtol=1e-5, atol=1e-5)
 
 
 def test_bicubic_kernel_interpolates_constants_and_pads() -> None:

@@ -14,6 +14,7 @@ from coolchic.model.context import all_contexts
 from coolchic.model.reconstruct import decode_latents
 from coolchic.model.synthesis import Synthesis
 from coolchic.model.upsampling import Upsampling
+from coolchic.training.arm_rate import arm_rate
 from coolchic.training.rate import laplace_bits
 
 LATENT_GAIN = 16.0
@@ -53,15 +54,14 @@ class CoolChicModel(nn.Module):
     def forward(self, quantize: Quantizer) -> Forward:
         """Forward pass with ``quantize`` applied to the gained latents."""
         ys = [quantize(LATENT_GAIN * p) for p in self.latents]
-        flat = torch.cat([y.reshape(-1) for y in ys])
-        contexts = all_contexts(ys, self.arch.n_ctx_rowcol)
         if self.fixed_arm is None:
-            mu, scale = self.arm(contexts)
+            bits = arm_rate(self.arm, ys, self.arch.n_ctx_rowcol)
         else:
-            m, l = self.fixed_arm(contexts.detach())
+            flat = torch.cat([y.reshape(-1) for y in ys])
+            m, l = self.fixed_arm(all_contexts(ys, self.arch.n_ctx_rowcol).detach())
             mu = (m / 64).to(flat.dtype)
             scale = coder_scale(l).clamp_min(MIN_CODER_SCALE)
-        bits = laplace_bits(flat, mu, scale).sum()
+            bits = laplace_bits(flat, mu, scale).sum()
         return Forward(decode_latents(ys, self.upsampling, self.synthesis), bits)
 
     def integer_latents(self) -> list[Tensor]:

@@ -1,0 +1,81 @@
+"""The training fast paths match straightforward reference implementations (values and gradients)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from coolchic.model.arm import Arm
+from coolchic.model.context import all_contexts
+from coolchic.model.upsampling import Upsampling
+from coolchic.training import arm_rate as arm_rate_module
+from coolchic.training.arm_rate import arm_rate
+from coolchic.training.rate import laplace_bits
+
+GRID_SHAPES = [(2, 9, 11), (1, 5, 6), (0, 3, 3), (1, 1, 2)]
+
+
+def _reference_rate(arm: Arm, ys: list[torch.Tensor]) -> torch.Tensor:
+    mu, scale = arm(all_contexts(ys, 3))
+    return laplace_bits(torch.cat([y.reshape(-1) for y in ys]), mu, scale).sum()
+
+
+def _grads(fn, arm: Arm, ys0: list[torch.Tensor]) -> list[torch.Tensor]:  # type: ignore[no-untyped-def]
+    ys = [y.clone().requires_grad_() for y in ys0]
+    arm.zero_grad()
+    bits = fn(arm, ys)
+    (2.5 * bits).backward()
+    return [bits.detach()] + [y.grad for y in ys if y.numel()] + [p.grad.clone() for p in arm.parameters()]
+
+
+@pytest.mark.parametrize("hidden", [(24, 24), (), (8,)])
+@pytest.mark.parametrize("slab", [7, 1 << 20])
+def test_arm_rate_matches_reference(hidden: tuple[int, ...], slab: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arm_rate_module, "SLAB_POSITIONS", slab)
+    torch.manual_seed(0)
+    arm = Arm(24, hidden).double()
+    with torch.no_grad():
+        for p in arm.parameters():
+            p.normal_(0.0, 0.3)
+    # latents spread enough that some probabilities hit the 2^-16 floor, and scales clamp
+    ys0 = [torch.round(3.0 * torch.randn(shape, dtype=torch.float64)) for shape in GRID_SHAPES]
+    want = _grads(_reference_rate, arm, ys0)
+    got = _grads(lambda a, ys: arm_rate(a, ys, 3), arm, ys0)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-9, atol=1e-9)
+
+
+def test_arm_rate_without_grad_is_the_same_value() -> None:
+    torch.manual_seed(1)
+    arm = Arm(24, (24, 24))
+    ys = [torch.round(2.0 * torch.randn(shape)) for shape in GRID_SHAPES]
+    with torch.no_grad():
+        value = arm_rate(arm, ys, 3)
+    torch.testing.assert_close(value, _reference_rate(arm, ys).detach(), rtol=1e-5, atol=1e-3)
+
+
+def _reference_upsample(ups: Upsampling, x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Spec §3.3 as a transposed conv: replicate pad K/2, stride-2 conv_transpose2d, crop."""
+    k = ups.kernel_size
+    padded = F.pad(x.unsqueeze(1), (k // 2,) * 4, mode="replicate")
+    up = F.conv_transpose2d(padded, ups.weight, stride=2)
+    crop = (3 * k - 2) // 2
+    return up[:, 0, crop : crop + height, crop : crop + width]
+
+
+@pytest.mark.parametrize("kernel_size", [8, 10])
+def test_polyphase_upsampling_gradients_match_transposed_conv(kernel_size: int) -> None:
+    torch.manual_seed(2)
+    ups = Upsampling(kernel_size).double()
+    with torch.no_grad():
+        ups.weight.add_(0.05 * torch.randn_like(ups.weight))
+    x = torch.randn(2, 5, 7, dtype=torch.float64)
+    grad_out = torch.randn(2, 9, 14, dtype=torch.float64)
+    results = []
+    for fn in (ups.upsample, lambda t, h, w: _reference_upsample(ups, t, h, w)):
+        xr = x.clone().requires_grad_()
+        out = fn(xr, 9, 14)
+        results.append([out, *torch.autograd.grad(out, (xr, ups.weight), grad_out)])
+    for got, want in zip(*results):
+        torch.testing.assert_close(got, want)
