@@ -17,7 +17,10 @@ def atomic_write(path: str | bytes | os.PathLike[str], data: bytes) -> None:
     The new file gets the permissions of a freshly created file (``0o666 & ~umask``).
     """
     target = Path(os.fsdecode(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _about(exc, target) from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -25,9 +28,17 @@ def atomic_write(path: str | bytes | os.PathLike[str], data: bytes) -> None:
             os.fsync(out.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _about(exc, target) from None
         raise
+
+
+def _about(exc: OSError, target: Path) -> OSError:
+    """``exc`` naming the target rather than the temporary file (or nothing)."""
+    exc.filename, exc.filename2 = str(target), None
+    return exc
 
 
 def _umask() -> int:

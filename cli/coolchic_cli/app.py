@@ -34,10 +34,25 @@ def _silence_stdout() -> None:
         pass
 
 
+class _ClosedStdout:
+    """Stands for a stdout that was closed before the start (``>&-``): writing fails."""
+
+    def _fail(self, *args: Any) -> Any:
+        raise OSError(errno.EBADF, "closed", "stdout")
+
+    write = isatty = fileno = _fail
+    buffer = property(_fail)
+
+    def flush(self) -> None:
+        """Nothing to flush (keeps the interpreter's exit quiet)."""
+
+
 class CoolchicGroup(click.Group):
     """A group whose commands turn every exception into a one-line error (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if sys.stdout is None:  # closed fd 1: Python sets sys.stdout to None and prints go nowhere
+            sys.stdout = _ClosedStdout()  # type: ignore[assignment]
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):

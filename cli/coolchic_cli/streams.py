@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
@@ -13,10 +14,16 @@ STDIO = "-"
 
 
 def read_input(path: str) -> bytes:
-    """Read all of ``path`` (``-`` = stdin)."""
-    if path == STDIO:
-        return sys.stdin.buffer.read()
-    return Path(path).read_bytes()
+    """Read all of ``path`` (``-`` = stdin); an ``OSError`` always names what was read."""
+    try:
+        if path == STDIO:
+            if sys.stdin is None:
+                raise OSError(errno.EBADF, "closed", "stdin")
+            return sys.stdin.buffer.read()
+        return Path(path).read_bytes()
+    except OSError as exc:
+        exc.filename = exc.filename or ("stdin" if path == STDIO else path)
+        raise
 
 
 def check_binary_stdout(path: str) -> None:
