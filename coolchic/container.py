@@ -297,10 +297,9 @@ def read_container(
 ) -> tuple[ContainerHeader, dict[str, bytes], bytes]:
     """Parse and check ``.cool`` bytes; return ``(header, chunks, payload)``.
 
-    Checks, in order: signature, version, every length against the data (and each chunk
-    against ``max_chunk_bytes``), the CRC-32, the header fields, the chunk tags, then
-    ``max_pixels`` (``None`` = no limit). Raises only :class:`~coolchic.errors.CoolchicError`
-    subclasses.
+    Checks, in order: signature, version, every length against the data, the CRC-32,
+    the header fields, the chunk tags and sizes (``max_chunk_bytes``), then ``max_pixels``
+    (``None`` = no limit). Raises only :class:`~coolchic.errors.CoolchicError` subclasses.
     """
     data = bytes(data)
     if not looks_like_cool(data):

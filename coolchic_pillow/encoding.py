@@ -58,4 +58,3 @@ def encode_pil(im: Image.Image, defaults: dict[str, Any] | None = None, **params
     if source.alpha is not None:
         data = add_chunk(data, TAG_ALPHA, encode_alpha(source.alpha))
     return data, result
-
