@@ -16,7 +16,7 @@ from PIL import Image, ImageFile
 from coolchic.alpha import TAG_ALPHA, decode_alpha
 from coolchic.atomic import atomic_write
 from coolchic.container import TAG_EXIF, TAG_ICC, TAG_XMP, HeaderView, looks_like_cool, read_header, write_container
-from coolchic.errors import CoolchicError, TruncatedDataError
+from coolchic.errors import CoolchicError, ImageTooLargeError, TruncatedDataError, UnsupportedError
 
 from .encoding import encode_pil
 from .modes import open_mode, pixels_for_mode
@@ -72,6 +72,8 @@ class CoolImageFile(ImageFile.ImageFile):
         self._start = self.fp.tell()
         try:
             view = read_header(self.fp, max_pixels=None)  # Pillow checks MAX_IMAGE_PIXELS itself
+        except (UnsupportedError, ImageTooLargeError):
+            raise  # a real .cool file Pillow must not read: Image.open says why (e.g. a newer version)
         except CoolchicError as exc:
             raise SyntaxError(str(exc)) from None
         head = view.header

@@ -81,15 +81,23 @@ def test_cli_info_check_reports_one_line(path: Path) -> None:
 
 
 def test_newer_version_message() -> None:
-    with pytest.raises(errors.UnsupportedError, match="unsupported .cool container version 2.0"):
-        coolchic.read_info(CORPUS / "newer-container-version--UnsupportedError.cool")
+    path = CORPUS / "newer-container-version--UnsupportedError.cool"
+    message = "unsupported .cool container version 2.0"
+    with pytest.raises(errors.UnsupportedError, match=message):
+        coolchic.read_info(path)
+    with pytest.raises(errors.UnsupportedError, match=message):
+        Image.open(path)
+    with pytest.raises(errors.UnsupportedError, match=message):
+        iio.imread(path, plugin="cool")
+    result = CliRunner().invoke(cli, ["info", str(path)])
+    assert message in result.stderr
 
 
 def test_huge_chunk_is_refused_before_reading_it() -> None:
     data = (CORPUS / "chunk-length-4GiB--TruncatedDataError.cool").read_bytes()
     with pytest.raises(errors.ImageTooLargeError, match="max_chunk_bytes"):
         read_header(io.BytesIO(data))
-    with pytest.raises(Image.UnidentifiedImageError):
+    with pytest.raises(errors.ImageTooLargeError, match="max_chunk_bytes"):
         Image.open(io.BytesIO(data))
 
 
