@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 IMAGE ?=
 N_ITR ?= 300
 PYTEST_FLAGS ?=
+FUZZ_INPUTS ?= 100000
 
 .PHONY: venv demo test test-full bench fuzz clean
 
@@ -27,6 +28,9 @@ test-full: venv
 
 bench: venv
 	$(BIN)/python -m pytest benchmarks -q --benchmark-only -o python_files="test_*.py bench_*.py"
+
+fuzz: venv
+	nice -n 10 $(BIN)/python -m benchmarks.fuzz --inputs $(FUZZ_INPUTS) --out out/fuzz
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks
