@@ -120,9 +120,10 @@ def _grid_rate(
                 continue
             assert grad_y is not None and grad_padded is not None and grad_x is not None
             grad_y[ch, r0:r1].copy_(grad_y_slab.view(r1 - r0, w))
+            ones = y_slab.new_ones(y_slab.numel())
             for k in range(last, -1, -1):
                 weight_grads[k].addmm_(grad_x, acts[k].t())
-                bias_grads[k].add_(grad_x.sum(dim=1))
+                bias_grads[k].addmv_(grad_x, ones)
                 grad_x = plan.weights[k].t() @ grad_x
                 if k:
                     grad_x = torch.ops.aten.threshold_backward(grad_x, acts[k], 0.0)
