@@ -16,6 +16,7 @@ from . import batch, encoder_flags
 from .app import CoolchicGroup, describe, log, verbosity, verbosity_options
 from .describe import human_lines, info_record, json_document
 from .progress import Progress
+from .bench import bench_command
 from .sinks import COOL, RAW_C3, default_output, output_kind, render
 from .encoding import encode_input, finish_on_first_interrupt
 from .sources import PIX_FMTS, RawYuvFlags, parse_size
@@ -277,6 +278,9 @@ def _rewrap(data: bytes, source: str, target: str) -> bytes:
         return read_container(data, max_pixels=None)[2]
     info = api.read_info(data)
     return write_container(data, ContainerHeader(info.width, info.height, info.color, info.bitdepth))
+
+
+cli.add_command(bench_command)
 
 
 def main(argv: list[str] | None = None) -> int:
