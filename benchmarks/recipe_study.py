@@ -35,21 +35,19 @@ FIELDS = ("image", "crop", "lmbda", "variant", "budget", "n_itr", "iterations", 
 def _variants() -> dict[str, Callable[[int, float], Any]]:
     from coolchic.training.schedule import c3_recipe, lean_recipe
 
+    adam = partial(lean_recipe, optimizer="adam")
     return {
         "c3": c3_recipe,
         "lean": lean_recipe,
-        "lean-1cand": partial(lean_recipe, candidates=1),
         "lean-5cand": partial(lean_recipe, candidates=5, warmup_frac=0.03),
         "lean-lrnet3e-3": partial(lean_recipe, lr_networks=3e-3),
         "lean-lrnet2e-2": partial(lean_recipe, lr_networks=2e-2),
-        "lean-soap": partial(lean_recipe, optimizer="soap", lr_networks=3e-3),
-        "lean-soap1e-2": partial(lean_recipe, optimizer="soap", lr_networks=1e-2),
-        "lean-ste20": partial(lean_recipe, ste_frac=0.2),
-        "lean-ste5": partial(lean_recipe, ste_frac=0.05),
-        "lean-ste-lr1e-3": partial(lean_recipe, ste_lr=1e-3),
-        "lean-T0.5": partial(lean_recipe, temperature=(0.5, 0.1)),
         "lean-T.05": partial(lean_recipe, temperature=(0.3, 0.05)),
-        "lean-kum1": partial(lean_recipe, kumaraswamy=(1.0, 1.0)),
+        "lean-ste20": partial(lean_recipe, ste_frac=0.2),
+        "lean-adam": adam,
+        "lean-adam-1cand": partial(adam, candidates=1),
+        "lean-adam-5cand": partial(adam, candidates=5, warmup_frac=0.03),
+        "lean-adam-lrnet3e-3": partial(adam, lr_networks=3e-3),
     }
 
 
@@ -111,6 +109,35 @@ def _done(path: Path) -> set[tuple[str, str, str, str, str]]:
         return {(r["image"], r["crop"], r["lmbda"], r["variant"], r["budget"]) for r in csv.DictReader(f, delimiter="\t")}
 
 
+def summarize(path: Path, baseline: str = "c3") -> str:
+    """Markdown table: per budget and variant, the mean change of ``D + λR`` against
+    ``baseline`` on the same image (negative = better), mean PSNR / bpp / fit seconds."""
+    with path.open() as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    base = {(r["image"], r["crop"], r["lmbda"], r["budget"]): float(r["loss"]) for r in rows if r["variant"] == baseline}
+    groups: dict[tuple[int, str], list[dict[str, str]]] = {}
+    for r in rows:
+        groups.setdefault((int(r["budget"]), r["variant"]), []).append(r)
+    lines = [f"| budget | variant | images | Δ(D+λR) vs {baseline} | PSNR dB | bpp | iterations | fit s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (budget, variant), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], _mean_delta(kv[1], base))):
+        lines.append(
+            f"| {budget} | {variant} | {len(rs)} | {_mean_delta(rs, base):+.1f} % | "
+            f"{_mean(rs, 'psnr_db'):.2f} | {_mean(rs, 'bpp'):.4f} | {_mean(rs, 'iterations'):.0f} | {_mean(rs, 'fit_s'):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _mean(rows: list[dict[str, str]], key: str) -> float:
+    return sum(float(r[key]) for r in rows) / len(rows)
+
+
+def _mean_delta(rows: list[dict[str, str]], base: dict[tuple[str, str, str, str], float]) -> float:
+    deltas = [100 * (float(r["loss"]) / base[k] - 1) for r in rows
+              if (k := (r["image"], r["crop"], r["lmbda"], r["budget"])) in base]
+    return sum(deltas) / len(deltas) if deltas else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", default="kodim01,kodim05,kodim23")
@@ -120,15 +147,19 @@ def main() -> None:
     parser.add_argument("--variants", default="c3,lean")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/recipe_study.tsv"))
+    parser.add_argument("--summary", action="store_true", help="Print the markdown summary of --out and exit.")
     args = parser.parse_args()
+    if args.summary:
+        print(summarize(args.out))
+        return
     known = _variants()
     variants = args.variants.split(",")
     for v in variants:
         if v not in known:
             parser.error(f"--variants: unknown {v!r} (known: {', '.join(known)})")
     done = _done(args.out)
-    jobs = [(img, args.crop, args.lmbda, v, int(b)) for b in args.budgets.split(",") for v in variants
-            for img in args.images.split(",")
+    jobs = [(img, args.crop, args.lmbda, v, int(b)) for b in args.budgets.split(",")
+            for img in args.images.split(",") for v in variants
             if (img, str(args.crop), str(args.lmbda), v, b) not in done]
     new_file = not args.out.exists()
     args.out.parent.mkdir(parents=True, exist_ok=True)

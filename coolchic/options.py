@@ -27,6 +27,17 @@ DEFAULT_N_TRAIN_LOOPS = 1
 RECIPES = ("c3", "lean")
 """Training recipes (:mod:`coolchic.training.schedule`): ``c3`` is the 3.0 one."""
 
+PRESETS: dict[str, dict[str, object]] = {
+    "fast": {"recipe": "lean", "n_itr": 100},
+    "medium": {"recipe": "lean", "n_itr": 500},
+    "slow": {"recipe": "lean", "n_itr": 5000},
+}
+"""Named encoder settings (``coolchic.encode(preset=...)``, ``--preset``); explicit options win.
+
+Chosen from ``benchmarks/results/recipe_study.md``; seconds per image are for 768x512
+(0.39 megapixel) on the 2-core reference machine, see the README table.
+"""
+
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
 _LAYER_TYPES = ("linear", "residual")
 _MAX_BYTE = 255

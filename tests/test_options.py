@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from coolchic.c3.frame import SynthesisLayer
@@ -76,6 +78,8 @@ def test_architecture() -> None:
         ({"threads": 0}, "threads"),
         ({"seed": -1}, "seed"),
         ({"layers_synthesis": "X-1-residual-none"}, "layers_synthesis"),
+        ({"recipe": "c4"}, "recipe"),
+        ({"finish_on_interrupt": 1}, "finish_on_interrupt"),
     ],
 )
 def test_invalid_options_name_the_option(kwargs: dict, name: str) -> None:
@@ -86,3 +90,34 @@ def test_invalid_options_name_the_option(kwargs: dict, name: str) -> None:
 def test_options_are_frozen() -> None:
     with pytest.raises(AttributeError):
         EncoderOptions().lmbda = 1.0  # type: ignore[misc]
+
+
+def test_presets_are_valid_options_ordered_by_effort() -> None:
+    from coolchic.options import PRESETS, RECIPES
+
+    assert list(PRESETS) == ["fast", "medium", "slow"]
+    for name, values in PRESETS.items():
+        options = EncoderOptions.from_kwargs(**values)
+        assert options.recipe in RECIPES
+        assert "lmbda" not in values, f"{name}: quality/lmbda stay the caller's choice"
+    n_itr = [EncoderOptions.from_kwargs(**v).n_itr * EncoderOptions.from_kwargs(**v).n_train_loops for v in PRESETS.values()]
+    assert n_itr == sorted(n_itr) and len(set(n_itr)) == 3
+
+
+def test_quality_scale_spans_the_published_kodak_points() -> None:
+    """Quality 0..100 covers every published 3.0 λ (~27 to ~41 dB on Kodak) with room both sides."""
+    import csv
+    from pathlib import Path
+
+    from coolchic.api import quality_to_lmbda
+
+    tsv = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "coolchic3" / "kodak-results.tsv"
+    with tsv.open() as f:
+        lambdas = sorted({float(row["lmbda"]) for row in csv.DictReader(f, delimiter="\t")})
+    scale = [quality_to_lmbda(q) for q in range(101)]
+    assert all(a > b for a, b in zip(scale, scale[1:]))  # higher quality, lower λ
+    assert scale[0] > 2 * lambdas[-1] and scale[100] < lambdas[0]
+    # the published points sit well inside the scale, not crowded at one end
+    qualities = [min(range(101), key=lambda q: abs(math.log(scale[q] / lam))) for lam in lambdas]
+    assert 85 <= qualities[0] <= 97 and 10 <= qualities[-1] <= 25
+    assert quality_to_lmbda(60) == pytest.approx(1e-3, rel=0.01)  # the 3.0 default λ

@@ -8,8 +8,8 @@ encode (warm-up, 33 phases, NN quantisation search) is about 60 iterations. Phas
 every ``min(100, n_itr // 10)`` iterations (at least 1), so annealing and the cosine
 learning rate always get about ten steps.
 
-``lean`` (see :func:`lean_recipe`, chosen by ``benchmarks/recipe_study.py``): one warm-up
-round of a few short candidates, the main noise phase of ``n_itr`` iterations, a single
+``lean`` (see :func:`lean_recipe`, chosen by ``benchmarks/recipe_study.py``): SOAP for the
+networks and Adam for the latents, one warm-up round of a few short candidates, the main noise phase of ``n_itr`` iterations, a single
 short STE phase with a cosine learning rate instead of 32 phases, NN quantisation with the
 greedy search and a short latent-only phase. Every phase but the main one is a fixed
 fraction of ``n_itr``.
@@ -116,7 +116,7 @@ def lean_recipe(
     latents_frac: float = 0.03,
     temperature: tuple[float, float] = (0.3, 0.1),
     kumaraswamy: tuple[float, float] = (2.0, 1.0),
-    optimizer: Literal["adam", "soap"] = "adam",
+    optimizer: Literal["adam", "soap"] = "soap",
     lr_networks: float | None = None,
     n_tests: int = 20,
 ) -> Recipe:
@@ -124,6 +124,8 @@ def lean_recipe(
 
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
+    The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
+    latents' ``start_lr``), the latents with Adam.
     """
     def length(frac: float) -> int:
         return max(1, round(frac * n_itr))
