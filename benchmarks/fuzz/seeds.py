@@ -2,7 +2,7 @@
 
 The synthetic seeds are tiny (decoding each takes milliseconds) and made without training:
 random quantised parameters and latents written by :func:`coolchic.c3.payload.write_payload`.
-The official streams are read from ``/work/shared`` at run time (never copied).
+The official streams are read from ``../shared`` (beside the repository) at run time (never copied).
 """
 
 from __future__ import annotations
@@ -109,5 +109,5 @@ def official_seeds(limit_per_dir: int = 4) -> dict[str, bytes]:
 
 
 def all_seeds() -> dict[str, bytes]:
-    """Synthetic seeds first, then the official ones (empty when ``/work/shared`` is absent)."""
+    """Synthetic seeds first, then the official ones (empty when ``../shared`` (beside the repository) is absent)."""
     return {**synthetic_seeds(), **official_seeds()}
