@@ -28,14 +28,17 @@ RECIPES = ("c3", "lean")
 """Training recipes (:mod:`coolchic.training.schedule`): ``c3`` is the 3.0 one."""
 
 PRESETS: dict[str, dict[str, object]] = {
-    "fast": {"recipe": "lean", "n_itr": 100},
-    "medium": {"recipe": "lean", "n_itr": 500},
-    "slow": {"recipe": "lean", "n_itr": 5000},
+    "fast": {"recipe": "lean", "n_itr": 130},
+    "medium": {"recipe": "lean", "n_itr": 700},
+    "slow": {"recipe": "lean", "n_itr": 10_000},
 }
 """Named encoder settings (``coolchic.encode(preset=...)``, ``--preset``); explicit options win.
 
-Chosen from ``benchmarks/results/recipe_study.md``; seconds per image are for 768x512
-(0.39 megapixel) on the 2-core reference machine, see the README table.
+Chosen from ``benchmarks/results/recipe_study.md`` (768x512 = 0.39 megapixel, 2 threads,
+training step of Nov 2026): ``fast`` 48 s (123 s/Mpix), ``medium`` 201 s (510 s/Mpix),
+``slow`` ~50 min (estimated) (the ``lean`` recipe beat the 3.0 one at every budget measured). They are
+budgets in iterations, so they get faster with the training step. ``quality`` / ``lmbda``
+stay the caller's choice.
 """
 
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
