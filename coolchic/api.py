@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +363,7 @@ def encode(
     quality: float | None = None,
     preset: str | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
+    stop: threading.Event | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
     xmp: bytes | str | None = None,
@@ -374,7 +376,8 @@ def encode(
     ``quality`` (0–100, see :func:`quality_to_lmbda`) and ``options`` (the names of
     :class:`~coolchic.options.EncoderOptions`: ``lmbda``, ``n_itr``, ``layers_synthesis`` …)
     configure the encoder; ``preset`` names an entry of ``coolchic.options.PRESETS`` whose
-    values the explicit ``options`` override; ``progress`` receives training events. ``icc_profile``, ``exif``
+    values the explicit ``options`` override; ``progress`` receives training events; setting
+    ``stop`` (from another thread) ends training early and encodes the best model so far. ``icc_profile``, ``exif``
     and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.
     """
     planes = to_planes(image)
@@ -385,7 +388,7 @@ def encode(
 
     with torch_threads(opts.threads):  # one save/restore around fit and decode, safe across threads
         start = time.perf_counter()
-        frame = fit(planes, opts, progress)
+        frame = fit(planes, opts, progress, stop)
         fit_seconds = time.perf_counter() - start
         payload = write_payload(frame)
         header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)

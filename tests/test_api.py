@@ -239,3 +239,15 @@ def test_import_registers_plugins_and_read_info_does_not_import_torch(results: d
         "print(info.width, info.height, 'torch' in sys.modules)\n"
     )
     assert _run_isolated(code) == "33 25 False"
+
+
+def test_stop_event_ends_training_and_still_gives_a_valid_file() -> None:
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    image = np.random.default_rng(3).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    events: list[Any] = []
+    result = coolchic.encode(image, n_itr=5000, threads=1, seed=0, stop=stop, progress=events.append)
+    assert np.array_equal(coolchic.decode(result.data).array, result.reconstruction)
+    assert max((e.done for e in events), default=0) < 100  # far from the 5000 planned

@@ -14,8 +14,6 @@ the quick search and the best model so far is returned.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -24,6 +22,7 @@ from coolchic.c3.frame import ARM_Q_STEPS, Architecture, Frame
 from coolchic.model.arm import FixedPointArmTorch
 from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
+from coolchic.threads import torch_threads
 from coolchic.training.allocator import reuse_freed_memory
 from coolchic.training.evaluation import Evaluator, TestResult
 from coolchic.training.model import CoolChicModel
@@ -36,17 +35,6 @@ from coolchic.training.target import Target
 from coolchic.training.zero_scale import remove_zero_scales
 
 __all__ = ["ProgressEvent", "fit", "fit_recipe"]
-
-
-@contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
-    previous = torch.get_num_threads()
-    try:
-        if threads is not None:
-            torch.set_num_threads(threads)
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def fit(
@@ -72,7 +60,7 @@ def fit_recipe(
     stop: threading.Event | None = None,
 ) -> Frame:
     """:func:`fit` with an explicit :class:`Recipe` (``options.recipe`` / ``n_itr`` ignored)."""
-    with _torch_threads(options.threads), reuse_freed_memory():
+    with torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
         arch = options.architecture(tgt.out_channels)
         init_gen = torch.Generator()
