@@ -244,3 +244,14 @@ def test_coolchic_adapter_through_the_sweep(image_dir: Path, tmp_path: Path) -> 
         assert stream.stat().st_size == p.n_bytes
         assert math.isfinite(p.psnr_rgb)
     assert "REDUCED BUDGET" in (out / "report.md").read_text()
+
+
+def test_the_budget_note_shows_what_a_preset_runs(image_dir: Path, tmp_path: Path) -> None:
+    from coolchic.options import PRESETS
+
+    codec = CoolchicCodec(preset="fast")
+    assert codec.effective_budget()["n_itr"] == PRESETS["fast"]["n_itr"]
+    assert CoolchicCodec(preset="fast", n_itr=7).effective_budget()["n_itr"] == 7
+    notes = budget_notes(_config(image_dir, tmp_path), [codec])
+    assert f"n_itr={PRESETS['fast']['n_itr']}" in notes[0]
+    assert f"n_itr={PRESETS['fast']['n_itr']}" in codec.description

@@ -142,11 +142,11 @@ def budget_notes(config: BenchConfig, codecs: list[Codec]) -> list[str]:
     notes = []
     for codec in codecs:
         if isinstance(codec, CoolchicCodec):
-            budget = codec.budget()
+            budget = codec.effective_budget()
             if budget["n_itr"] < REFERENCE_N_ITR:
                 notes.append(
                     f"REDUCED BUDGET: Cool-chic trained with n_itr={budget['n_itr']}, "
-                    f"n_train_loops={budget['n_train_loops']} (the 3.0 reference CLI uses "
+                    f"n_train_loops={budget['n_train_loops']}, recipe {budget['recipe']} (the 3.0 reference CLI uses "
                     f"n_itr={REFERENCE_N_ITR}); its curve is below what the format can reach."
                 )
     if config.crop is not None:
@@ -214,7 +214,7 @@ def run_benchmark(config: BenchConfig, progress: ProgressCallback | None = None)
         write_json(compressai_json(name, descriptions[name], average), path)
         files[f"compressai:{name}"] = path
     reduced = any(
-        isinstance(c, CoolchicCodec) and c.budget()["n_itr"] < REFERENCE_N_ITR for c in codecs
+        isinstance(c, CoolchicCodec) and c.effective_budget()["n_itr"] < REFERENCE_N_ITR for c in codecs
     )
     title = f"RD benchmark: {len(images)} image(s) of {config.image_dir.name}" + (
         ", reduced Cool-chic budget" if reduced else ""

@@ -44,11 +44,11 @@ class CoolchicCodec(Codec):
 
     @property
     def description(self) -> str:  # type: ignore[override]
-        budget = ", ".join(f"{k}={v}" for k, v in self.budget().items())
+        budget = ", ".join(f"{k}={v}" for k, v in self.effective_budget().items())
         return f"Cool-chic (this implementation, {_package_version()}), {budget}"
 
     def budget(self) -> dict[str, Any]:
-        """The training budget, with the API's defaults resolved."""
+        """The budget as requested (part of the cache key): API defaults resolved, preset by name."""
         from coolchic.options import DEFAULT_N_ITR, DEFAULT_N_TRAIN_LOOPS
 
         return {
@@ -58,6 +58,17 @@ class CoolchicCodec(Codec):
             ),
             "preset": self.preset,
         }
+
+    def effective_budget(self) -> dict[str, Any]:
+        """What the encoder runs: the preset's values where no explicit option overrides them."""
+        from coolchic.options import DEFAULT_N_ITR, DEFAULT_N_TRAIN_LOOPS, PRESETS
+
+        preset = PRESETS.get(self.preset, {}) if self.preset else {}
+        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops}
+        defaults = {"n_itr": DEFAULT_N_ITR, "n_train_loops": DEFAULT_N_TRAIN_LOOPS, "recipe": "c3"}
+        resolved = {k: explicit.get(k) if explicit.get(k) is not None else preset.get(k, v)
+                    for k, v in defaults.items()}
+        return {**resolved, "preset": self.preset}
 
     def unavailable_reason(self) -> str | None:
         try:
