@@ -255,3 +255,12 @@ def test_the_budget_note_shows_what_a_preset_runs(image_dir: Path, tmp_path: Pat
     notes = budget_notes(_config(image_dir, tmp_path), [codec])
     assert f"n_itr={PRESETS['fast']['n_itr']}" in notes[0]
     assert f"n_itr={PRESETS['fast']['n_itr']}" in codec.description
+
+
+def test_the_cache_key_does_not_depend_on_the_setting_type(image_dir: Path, tmp_path: Path) -> None:
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+
+    codec = all_codecs(_config(image_dir, tmp_path))["jpeg420"]
+    image = load_images(image_dir, None, None)[0]
+    assert point_key(codec, image, 90) == point_key(codec, image, 90.0)

@@ -51,7 +51,7 @@ def point_key(codec: Codec, image: BenchImage, setting: float) -> str:
     spec = {
         "codec": codec.name,
         "options": codec.options(),
-        "setting": setting,
+        "setting": float(setting),  # 92 and 92.0 are one point (load gets ints, store floats)
         "image": image.digest(),
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
