@@ -1,10 +1,19 @@
 """Keep every coded latent's entropy-coder scale non-zero (spec §5.5).
 
 A log-scale output ``l >= 710`` (in 1/64 units) gives a coder scale of exactly 0, a
-degenerate Laplace that newer entropy coders refuse. After quantisation the encoder lowers
-the ARM's log-scale output bias symbol until no latent of a coded (non all-zero) grid has
-such a scale: lowering it by k symbols lowers every ``l`` by at least
-``floor(k * 4096 * q_b / 64)``, so one jump sized from the worst latent suffices (checked).
+degenerate Laplace that newer entropy coders refuse. After quantisation the encoder changes
+the ARM's log-scale output so that no latent of a coded (non all-zero) grid has such a
+scale, choosing by exact code length between two ways:
+
+* **shift**: lower the log-scale bias symbol. Lowering it by k symbols lowers every ``l`` by
+  at least ``floor(k * 4096 * q_b / 64)``, so one jump sized from the worst latent
+  suffices (checked). Cheap when few latents exceed the limit by little; ruinous when the
+  ARM predicts many latents almost deterministically (high λ), since every latent's scale
+  grows by the same factor;
+* **compress**: scale the log-scale output row (weights and bias) by ``a < 1`` about the
+  a low quantile of ``l`` (several are tried), which leaves the uncertain latents nearly
+  unchanged and pulls the confident ones under the limit, where a larger scale costs them
+  almost nothing; a final shift removes what rounding leaves.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import torch
 
 from coolchic.c3.frame import ARM_Q_STEPS, Frame
 from coolchic.model.arm import coder_scale
-from coolchic.training.arm_check import max_log_scale, zero_scale_count
+from coolchic.training.arm_check import latent_bits, log_scales, max_log_scale, zero_scale_count
 
 MAX_NONZERO_L = int(
     torch.nonzero(coder_scale(torch.arange(0, 2000, dtype=torch.float64)) > 0).max()
@@ -26,7 +35,44 @@ MAX_NONZERO_L = int(
 
 
 def remove_zero_scales(frame: Frame) -> Frame:
-    """A copy of ``frame`` whose ARM bias makes every coded latent's coder scale > 0."""
+    """A copy of ``frame`` whose ARM makes every coded latent's coder scale > 0, cheaply."""
+    if zero_scale_count(frame) == 0:
+        return frame
+    l_values = log_scales(frame)
+    candidates = [_shift_bias(frame)]
+    for quantile in PIVOT_QUANTILES:
+        compressed = _compress_log_scale(frame, float(np.quantile(l_values, quantile)), float(l_values.max()))
+        if compressed is not None:
+            candidates.append(_shift_bias(compressed))
+    return min(candidates, key=latent_bits)
+
+
+PIVOT_QUANTILES = (0.0, 0.05, 0.25, 0.5)
+"""Quantiles of the coded latents' ``l`` tried as the fixed point of the compression."""
+
+
+def _compress_log_scale(frame: Frame, pivot: float, worst: float) -> Frame | None:
+    """``frame`` with the log-scale output row scaled by ``a`` about ``pivot`` (``l`` units)."""
+    if pivot >= MAX_NONZERO_L - 64 or worst <= pivot:
+        return None
+    a = (MAX_NONZERO_L - 32 - pivot) / (worst - pivot)
+    arm = frame.arm
+    assert arm.bias_symbols is not None and arm.bias_q_index is not None
+    q_b = ARM_Q_STEPS[arm.bias_q_index]
+    d_last = frame.architecture.layers_arm[-1] if frame.architecture.layers_arm else frame.architecture.n_ctx
+    weights = arm.weight_symbols.astype(np.int64).copy()
+    weights[-d_last:] = np.rint(weights[-d_last:] * a)
+    bias = arm.bias_symbols.astype(np.int64).copy()
+    bias_value = bias[-1] * q_b
+    bias[-1] = int(np.rint((a * bias_value + (1 - a) * pivot / 64) / q_b))
+    if np.abs(bias).max() > 65535:
+        return None
+    return dataclasses.replace(frame, arm=dataclasses.replace(
+        arm, weight_symbols=weights.astype(np.int32), bias_symbols=bias.astype(np.int32)))
+
+
+def _shift_bias(frame: Frame) -> Frame:
+    """``frame`` with the log-scale bias symbol lowered until no coder scale is 0."""
     arm = frame.arm
     assert arm.bias_symbols is not None and arm.bias_q_index is not None
     q_b = ARM_Q_STEPS[arm.bias_q_index]
