@@ -36,15 +36,19 @@ MAX_NONZERO_L = int(
 
 def remove_zero_scales(frame: Frame) -> Frame:
     """A copy of ``frame`` whose ARM makes every coded latent's coder scale > 0, cheaply."""
-    if zero_scale_count(frame) == 0:
-        return frame
     l_values = log_scales(frame)
-    candidates = [_shift_bias(frame)]
+    worst = int(l_values.max(initial=0))
+    if worst <= MAX_NONZERO_L:
+        return frame
+    candidates = [_shift_bias(frame, worst)]
     for quantile in PIVOT_QUANTILES:
-        compressed = _compress_log_scale(frame, float(np.quantile(l_values, quantile)), float(l_values.max()))
+        compressed = _compress_log_scale(frame, float(np.quantile(l_values, quantile)), worst)
         if compressed is not None:
             candidates.append(_shift_bias(compressed))
-    return min(candidates, key=latent_bits)
+    best = min(candidates, key=latent_bits)
+    if zero_scale_count(best):  # the decoder's own integer ARM must agree
+        raise RuntimeError("zero coder scales remain after their removal")
+    return best
 
 
 PIVOT_QUANTILES = (0.0, 0.05, 0.25, 0.5)
@@ -71,19 +75,23 @@ def _compress_log_scale(frame: Frame, pivot: float, worst: float) -> Frame | Non
         arm, weight_symbols=weights.astype(np.int32), bias_symbols=bias.astype(np.int32)))
 
 
-def _shift_bias(frame: Frame) -> Frame:
-    """``frame`` with the log-scale bias symbol lowered until no coder scale is 0."""
+def _shift_bias(frame: Frame, worst: int | None = None) -> Frame:
+    """``frame`` with the log-scale bias symbol lowered until no coder scale is 0.
+
+    ``worst`` is the frame's largest ``l`` when the caller already knows it.
+    """
     arm = frame.arm
     assert arm.bias_symbols is not None and arm.bias_q_index is not None
     q_b = ARM_Q_STEPS[arm.bias_q_index]
     bias = arm.bias_symbols.copy()
     while True:
         candidate = dataclasses.replace(frame, arm=dataclasses.replace(arm, bias_symbols=bias.copy()))
-        if zero_scale_count(candidate) == 0:
+        if worst is None:
+            worst = max_log_scale(candidate)
+        if worst is None or worst <= MAX_NONZERO_L:
             return candidate
-        worst = max_log_scale(candidate)
-        assert worst is not None and worst > MAX_NONZERO_L
         bias[-1] -= max(1, math.ceil(64 * (worst - MAX_NONZERO_L) / (4096 * q_b)))
         if abs(int(bias[-1])) > 65535:
             raise ValueError("cannot remove zero coder scales within the 3.0 symbol range")
         bias = bias.astype(np.int32)
+        worst = None
