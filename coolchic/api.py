@@ -35,8 +35,7 @@ from .container import (
 )
 from .errors import CorruptDataError, ImageTooLargeError, NotCoolchicError, TruncatedDataError
 from .imageconv import YUV420, planes_to_array, planes_to_yuv420, to_planes
-from . import options as options_module
-from .options import EncoderOptions
+from .options import PRESETS, EncoderOptions
 from .planes import ColorFormat, Planes
 from .threads import torch_threads
 
@@ -307,16 +306,17 @@ def _synthesize(frame: Any, device: str, threads: int | None) -> np.ndarray:
 # ----------------------------------------------------------------------------- encoding
 
 
-def _encoder_options(quality: float | None, preset: str | None, options: dict[str, Any]) -> EncoderOptions:
+def encoder_options(quality: float | None = None, preset: str | None = None, **options: Any) -> EncoderOptions:
+    """The :class:`EncoderOptions` that :func:`encode` runs: ``quality`` mapped to λ, the
+    ``preset``'s values under the explicit ``options``. Bad values raise ``ValueError``."""
     if quality is not None:
         if "lmbda" in options:
             raise ValueError("quality: give either quality or lmbda, not both")
         options = {**options, "lmbda": quality_to_lmbda(quality)}
     if preset is not None:
-        presets: dict[str, dict[str, Any]] = getattr(options_module, "PRESETS", {})
-        if preset not in presets:
-            raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(presets)) or 'none'})")
-        options = {**presets[preset], **options}
+        if preset not in PRESETS:
+            raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(PRESETS))})")
+        options = {**PRESETS[preset], **options}
     return EncoderOptions.from_kwargs(**options)
 
 
@@ -381,7 +381,7 @@ def encode(
     and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.
     """
     planes = to_planes(image)
-    opts = _encoder_options(quality, preset, options)
+    opts = encoder_options(quality, preset, **options)
     chunks = _metadata_chunks(icc_profile, exif, xmp)
 
     from .training.encoder import fit
@@ -418,6 +418,7 @@ __all__ = [
     "Source",
     "decode",
     "encode",
+    "encoder_options",
     "postprocess",
     "psnr_db",
     "quality_to_lmbda",

@@ -25,10 +25,10 @@ SEED_FLAGS: tuple[tuple[str, type, str], ...] = (
 
 
 def preset_names() -> list[str]:
-    """Preset names defined by :mod:`coolchic.options` (none if it defines no ``PRESETS``)."""
-    from coolchic import options
+    """Preset names defined by :mod:`coolchic.options`."""
+    from coolchic.options import PRESETS
 
-    return sorted(getattr(options, "PRESETS", {}) or {})
+    return sorted(PRESETS)
 
 
 def _check_preset(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -61,14 +61,12 @@ class CoolchicCodec(Codec):
 
     def effective_budget(self) -> dict[str, Any]:
         """What the encoder runs: the preset's values where no explicit option overrides them."""
-        from coolchic.options import DEFAULT_N_ITR, DEFAULT_N_TRAIN_LOOPS, PRESETS
+        from coolchic.api import encoder_options
 
-        preset = PRESETS.get(self.preset, {}) if self.preset else {}
         explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops}
-        defaults = {"n_itr": DEFAULT_N_ITR, "n_train_loops": DEFAULT_N_TRAIN_LOOPS, "recipe": "c3"}
-        resolved = {k: explicit.get(k) if explicit.get(k) is not None else preset.get(k, v)
-                    for k, v in defaults.items()}
-        return {**resolved, "preset": self.preset}
+        options = encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
+        return {"n_itr": options.n_itr, "n_train_loops": options.n_train_loops,
+                "recipe": options.recipe, "preset": self.preset}
 
     def unavailable_reason(self) -> str | None:
         try:
