@@ -214,10 +214,10 @@ def test_closed_pipe_exits_quietly(cool: Path, monkeypatch):
 
 
 def test_progress_bar_on_terminal_and_lines_otherwise():
-    class Event:
-        def __init__(self, phase: str, iteration: int) -> None:
-            self.phase, self.iteration, self.total_iterations = phase, iteration, 10
-            self.loss, self.bpp, self.psnr_db = 0.5, 1.0, 30.0
+    from coolchic.training.progress import ProgressEvent
+
+    def Event(phase: str, iteration: int) -> ProgressEvent:
+        return ProgressEvent(phase, iteration, 10, loss=0.5, bpp=1.0, psnr_db=30.0)
 
     live = io.StringIO()
     bar = Progress(live, live=True)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from coolchic.training.progress import ProgressEvent
 
 _BAR_WIDTH = 24
 _REDRAW_SECONDS = 0.1
 _LOG_SECONDS = 5.0
 
 
-def _describe(event: Any) -> str:
+def _describe(event: ProgressEvent) -> str:
     psnr = "" if event.psnr_db is None else f" psnr {event.psnr_db:.2f} dB"
-    eta = getattr(event, "eta_s", None)
-    left = "" if eta is None else f" eta {_duration(eta)}"
+    left = "" if event.eta_s is None else f" eta {_duration(event.eta_s)}"
     return f"loss {event.loss:.5g} bpp {event.bpp:.4f}{psnr}{left}"
 
 
@@ -28,10 +30,9 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
-def _overall(event: Any) -> str:
+def _overall(event: ProgressEvent) -> str:
     """``37% `` of the whole encode's planned iterations (empty for events without a plan)."""
-    planned = getattr(event, "planned", 0)
-    return f"{100 * getattr(event, 'done', 0) // planned}% " if planned else ""
+    return f"{100 * event.done // event.planned}% " if event.planned else ""
 
 
 class Progress:
@@ -46,12 +47,12 @@ class Progress:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.every_phase = every_phase
-        self._last: Any = None
+        self._last: ProgressEvent | None = None
         self._start = time.monotonic()
         self._last_write = 0.0
         self._phases = 0
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: ProgressEvent) -> None:
         now = time.monotonic()
         if self._last is not None and event.phase != self._last.phase:
             self._phases += 1
@@ -64,14 +65,14 @@ class Progress:
         if not self.live and now - self._start >= _LOG_SECONDS and now - self._last_write >= _LOG_SECONDS:
             self._log(event)
 
-    def _log(self, event: Any) -> None:
+    def _log(self, event: ProgressEvent) -> None:
         self.stream.write(
             f"coolchic: {_overall(event)}phase {event.phase}: itr {event.iteration}/{event.total_iterations} {_describe(event)}\n"
         )
         self.stream.flush()
         self._last_write = time.monotonic()
 
-    def _draw(self, event: Any) -> None:
+    def _draw(self, event: ProgressEvent) -> None:
         total = max(int(event.total_iterations), 1)
         done = min(int(event.iteration), total)
         filled = _BAR_WIDTH * done // total
