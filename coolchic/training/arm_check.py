@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from coolchic.c3.arm_fixed import FixedPointArm, grid_contexts
+from coolchic.c3.arm_fixed import FixedPointArm
 from coolchic.c3.entropy import laplace_bits
 from coolchic.c3.frame import ARM_Q_STEPS, Frame, arm_param_shapes, split_params
 from coolchic.model.arm import Arm, FixedPointArmTorch
@@ -26,7 +26,7 @@ def zero_scale_count(frame: Frame) -> int:
     arm = FixedPointArm(frame.architecture, frame.arm)
     count = 0
     for grid in _coded_grids(frame):
-        _, scale128 = arm.predict(grid_contexts(grid, frame.architecture.n_ctx_rowcol))
+        _, scale128 = arm.predict_grid(grid, frame.architecture.n_ctx_rowcol)
         count += int(np.count_nonzero(scale128 == 0))
     return count
 
