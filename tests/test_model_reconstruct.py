@@ -88,10 +88,11 @@ def test_synthesis_matches_replicate_padded_conv2d(layers: str) -> None:
     torch.testing.assert_close(got, ref[0], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("n_ctx_rowcol", [1, 2, 3])
-def test_torch_fixed_point_arm_equals_decoder_arm(n_ctx_rowcol: int) -> None:
+@pytest.mark.parametrize(("n_ctx_rowcol", "size"), [(1, (19, 23)), (2, (19, 23)), (3, (19, 23)), (3, (70, 80))])
+def test_torch_fixed_point_arm_equals_decoder_arm(n_ctx_rowcol: int, size: tuple[int, int]) -> None:
+    """Also across chunk boundaries: 70 x 80 = 5600 positions > ``FIXED_ARM_CHUNK``."""
     hidden = 2 * n_ctx_rowcol * (n_ctx_rowcol + 1)
-    frame = _random_frame(19, 23, seed=n_ctx_rowcol, n_ctx_rowcol=n_ctx_rowcol, layers_arm=f"{hidden},{hidden}")
+    frame = _random_frame(*size, seed=n_ctx_rowcol, n_ctx_rowcol=n_ctx_rowcol, layers_arm=f"{hidden},{hidden}")
     arch = frame.architecture
     arm = Arm(arch.n_ctx, arch.layers_arm)
     values = split_params(frame.arm, arm_param_shapes(arch), ARM_Q_STEPS)

@@ -7,6 +7,8 @@ from torch import Tensor, nn
 
 LOG_SCALE_MIN = -10.0
 LOG_SCALE_MAX = 13.8155
+FIXED_ARM_CHUNK = 4096
+"""Positions per chunk of :class:`FixedPointArmTorch` (f64 activations of a chunk fit in L2)."""
 
 
 class ResidualLinear(nn.Linear):
@@ -72,16 +74,25 @@ class FixedPointArmTorch:
 
     @torch.no_grad()
     def __call__(self, contexts: Tensor) -> tuple[Tensor, Tensor]:
-        """Integer contexts ``[n_ctx, n]`` -> ``(m, l)`` f64 integers: mu = m/64, log_scale = l/64."""
-        a = contexts.double() * 64
-        for w, b, residual, hidden in self.layers:
-            acc = torch.addmm(b, w, a)
-            if residual:
-                acc = acc + 64 * a
-            a = torch.floor((acc + 32) / 64)
-            if hidden:
-                a = torch.relu(a)
-        return a[0], a[1]
+        """Integer contexts ``[n_ctx, n]`` -> ``(m, l)`` f64 integers: mu = m/64, log_scale = l/64.
+
+        Runs on column chunks of :data:`FIXED_ARM_CHUNK` positions with in-place ops, so the
+        f64 activations stay in the CPU cache (10x faster than whole-matrix ops at 768x512;
+        every operation is exact, so chunking cannot change a result).
+        """
+        n = contexts.shape[1]
+        out = torch.empty((2, n), dtype=torch.float64, device=contexts.device)
+        for start in range(0, n, FIXED_ARM_CHUNK):
+            a = contexts[:, start : start + FIXED_ARM_CHUNK].double().mul_(64)
+            for w, b, residual, hidden in self.layers:
+                acc = torch.addmm(b, w, a)
+                if residual:
+                    acc.add_(a, alpha=64)
+                a = acc.add_(32).div_(64).floor_()
+                if hidden:
+                    a.relu_()
+            out[:, start : start + FIXED_ARM_CHUNK] = a
+        return out[0], out[1]
 
 
 def coder_scale(log_scale_64: Tensor) -> Tensor:
