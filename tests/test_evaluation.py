@@ -20,6 +20,7 @@ from coolchic.evaluation.codecs import classic_codecs
 from coolchic.evaluation.coolchic_codec import REFERENCE_N_ITR, CoolchicCodec
 from coolchic.evaluation.metrics import bits_per_pixel, psnr_rgb
 from coolchic.evaluation.published import PUBLISHED_NAME
+from coolchic.evaluation.report import read_points_tsv
 from coolchic_cli.bench import bench_command
 
 SETTINGS = {"jpeg420": (20.0, 50.0, 80.0, 95.0), "webp": (20.0, 50.0, 80.0, 95.0)}
@@ -69,6 +70,7 @@ def test_end_to_end_writes_every_output(image_dir: Path, tmp_path: Path) -> None
     for r in rows:
         assert float(r["bpp"]) == pytest.approx(8 * int(r["n_bytes"]) / (64 * 48))
         assert 15 < float(r["psnr_rgb"]) < 60
+    assert read_points_tsv(out / "points.tsv") == result.points
 
     data = json.loads((out / "compressai" / "jpeg420.json").read_text())
     assert data["name"] == "jpeg420" and data["description"]

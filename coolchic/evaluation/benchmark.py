@@ -170,7 +170,7 @@ def run_benchmark(config: BenchConfig, progress: ProgressCallback | None = None)
     notes += [f"Codec {n} not run: {r}." for n, r in unavailable.items()]
     published: list[Point] = []
     if config.reference is not None:
-        published, reason = load_published(config.reference, images)
+        published, reason = load_published(config.reference, {im.name: (im.width, im.height) for im in images})
         if reason:
             notes.append(f"Published Cool-chic 3.0 curve not used: {reason}.")
     run_names = [c.name for c in codecs]

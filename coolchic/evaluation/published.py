@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
-from coolchic.evaluation.images import BenchImage
 from coolchic.evaluation.sweep import Point
 
 PUBLISHED_NAME = "coolchic3-published"
 
 
-def load_published(tsv: Path, images: list[BenchImage]) -> tuple[list[Point], str | None]:
-    """Published points for ``images``, or ``([], reason)`` when they are not comparable.
+def load_published(tsv: Path, sizes: Mapping[str, tuple[int, int]]) -> tuple[list[Point], str | None]:
+    """Published points for the images of ``sizes`` (name -> (width, height)), or
+    ``([], reason)`` when they are not comparable.
 
     Comparable means every image appears in the TSV under its name with the same pixel count
     (a cropped run is not comparable with full-image results).
@@ -24,20 +25,20 @@ def load_published(tsv: Path, images: list[BenchImage]) -> tuple[list[Point], st
         for row in csv.DictReader(f, delimiter="\t"):
             rows.setdefault(row["seq_name"], []).append(row)
     points = []
-    for image in images:
-        if image.name not in rows:
-            return [], f"image {image.name!r} is not in {tsv.name}"
-        for row in rows[image.name]:
+    for name, (width, height) in sizes.items():
+        if name not in rows:
+            return [], f"image {name!r} is not in {tsv.name}"
+        for row in rows[name]:
             n_pixels = int(row["n_pixels"])
-            if n_pixels != image.width * image.height:
+            if n_pixels != width * height:
                 return [], (
-                    f"{image.name} has {image.width * image.height} pixels here but "
+                    f"{name} has {width * height} pixels here but "
                     f"{n_pixels} in {tsv.name} (cropped run?)"
                 )
             bpp = float(row["rate_bpp"])
             points.append(Point(
-                codec=PUBLISHED_NAME, image=image.name, param="lmbda",
-                setting=float(row["lmbda"]), width=image.width, height=image.height,
+                codec=PUBLISHED_NAME, image=name, param="lmbda",
+                setting=float(row["lmbda"]), width=width, height=height,
                 n_bytes=round(bpp * n_pixels / 8), bpp=bpp, psnr_rgb=float(row["psnr_db"]),
                 encode_s=math.nan, decode_s=math.nan,
             ))

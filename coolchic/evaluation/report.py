@@ -23,6 +23,13 @@ def write_points_tsv(points: list[Point], path: Path) -> None:
             writer.writerow([getattr(p, n) for n in names])
 
 
+def read_points_tsv(path: Path) -> list[Point]:
+    """The points of a :func:`write_points_tsv` file."""
+    convert = {f.name: {"str": str, "int": int, "float": float}[str(f.type)] for f in fields(Point)}
+    with path.open(newline="") as f:
+        return [Point(**{k: convert[k](v) for k, v in row.items()}) for row in csv.DictReader(f, delimiter="\t")]
+
+
 def compressai_json(name: str, description: str, average: list[Point]) -> dict[str, Any]:
     """CompressAI's results schema for a dataset-average curve (lowest rate first)."""
     ordered = sorted(average, key=lambda p: p.bpp)
