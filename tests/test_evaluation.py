@@ -266,3 +266,17 @@ def test_the_cache_key_does_not_depend_on_the_setting_type(image_dir: Path, tmp_
     codec = all_codecs(_config(image_dir, tmp_path))["jpeg420"]
     image = load_images(image_dir, None, None)[0]
     assert point_key(codec, image, 90) == point_key(codec, image, 90.0)
+
+
+def test_the_cache_key_follows_what_a_preset_runs(
+    image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redefined preset (here: another architecture, same n_itr) must not reuse old points."""
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+    from coolchic.options import PRESETS
+
+    image = load_images(image_dir, None, None)[0]
+    before = point_key(CoolchicCodec(preset="fast"), image, 1e-3)
+    monkeypatch.setitem(PRESETS, "fast", {**PRESETS["fast"], "layers_arm": "8,8"})
+    assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before

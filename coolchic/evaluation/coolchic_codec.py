@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import metadata
 from typing import Any
 
 import numpy as np
 
 from coolchic.evaluation.codecs import Codec
+from coolchic.options import EncoderOptions
 
 PUBLISHED_LAMBDAS = (1e-4, 4e-4, 1e-3, 4e-3, 2e-2)
 """The λ values of the published Cool-chic 3.0 Kodak results."""
 REFERENCE_N_ITR = 100_000
 """Phase-0 iterations of the Cool-chic 3.0 reference CLI (its default)."""
+_NOT_IN_KEY = ("lmbda", "threads", "workdir", "finish_on_interrupt")
+"""Encoder options that are not part of a point's cache key (λ is the setting, threads are
+keyed separately, the others do not change the stream)."""
 
 
 def _package_version() -> str:
@@ -46,24 +50,16 @@ class CoolchicCodec(Codec):
         budget = ", ".join(f"{k}={v}" for k, v in self.effective_budget().items())
         return f"Cool-chic (this implementation, {_package_version()}), {budget}"
 
-    def budget(self) -> dict[str, Any]:
-        """The budget as requested (part of the cache key): API defaults resolved, preset by name."""
-        from coolchic.options import DEFAULT_N_ITR, DEFAULT_N_TRAIN_LOOPS
-
-        return {
-            "n_itr": DEFAULT_N_ITR if self.n_itr is None else self.n_itr,
-            "n_train_loops": (
-                DEFAULT_N_TRAIN_LOOPS if self.n_train_loops is None else self.n_train_loops
-            ),
-            "preset": self.preset,
-        }
-
-    def effective_budget(self) -> dict[str, Any]:
-        """What the encoder runs: the preset's values where no explicit option overrides them."""
+    def _encoder_options(self) -> EncoderOptions:
+        """The options :func:`coolchic.api.encode` resolves for this budget (λ aside)."""
         from coolchic.api import encoder_options
 
         explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops}
-        options = encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
+        return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
+
+    def effective_budget(self) -> dict[str, Any]:
+        """What the encoder runs: the preset's values where no explicit option overrides them."""
+        options = self._encoder_options()
         return {"n_itr": options.n_itr, "n_train_loops": options.n_train_loops,
                 "recipe": options.recipe, "preset": self.preset}
 
@@ -71,7 +67,11 @@ class CoolchicCodec(Codec):
         return None  # part of this package
 
     def options(self) -> dict[str, Any]:
-        return {**self.budget(), "threads": self.threads, "version": _package_version()}
+        """Part of the cache key: every resolved encoder option that shapes the result, so a
+        redefined preset or default never reuses points measured under the old one."""
+        resolved = {f.name: getattr(self._encoder_options(), f.name) for f in fields(EncoderOptions)
+                    if f.name not in _NOT_IN_KEY}
+        return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
 
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         from coolchic import api
