@@ -27,18 +27,27 @@ DEFAULT_N_TRAIN_LOOPS = 1
 RECIPES = ("c3", "lean")
 """Training recipes (:mod:`coolchic.training.schedule`): ``c3`` is the 3.0 one."""
 
+LIGHT_ARCHITECTURE: dict[str, object] = {
+    "n_ctx_rowcol": 2,
+    "layers_arm": "12,12",
+    "layers_synthesis": "16-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none",
+}
+"""A cheaper decoder (867 instead of 2291 MAC/pixel): ~1.5x faster training steps (the
+3.0 encoder used N=2, ARM 12,12 for its λ = 0.02 streams)."""
+
 PRESETS: dict[str, dict[str, object]] = {
-    "fast": {"recipe": "lean", "n_itr": 130},
+    "fast": {"recipe": "lean", "n_itr": 200, **LIGHT_ARCHITECTURE},
     "medium": {"recipe": "lean", "n_itr": 700},
     "slow": {"recipe": "lean", "n_itr": 10_000},
 }
 """Named encoder settings (``coolchic.encode(preset=...)``, ``--preset``); explicit options win.
 
-Chosen from ``benchmarks/results/recipe_study.md`` (768x512 = 0.39 megapixel, 2 threads,
-training step of Nov 2026): ``fast`` 48 s (123 s/Mpix), ``medium`` 201 s (510 s/Mpix),
-``slow`` ~50 min (estimated) (the ``lean`` recipe beat the 3.0 one at every budget measured). They are
-budgets in iterations, so they get faster with the training step. ``quality`` / ``lmbda``
-stay the caller's choice.
+Chosen from ``benchmarks/results/recipe_study.md`` (the ``lean`` recipe beat the 3.0 one at
+every budget measured) and ``benchmarks/results/fast_architecture_study.tsv`` (in the time of
+130 default-model iterations, 195 iterations of :data:`LIGHT_ARCHITECTURE` lowered the RD
+loss in 3 of 4 Kodak encodes, by 25-34 %, and raised it by 9 % in one). Times per
+768x512 image (0.39 megapixel) are in the README; they are budgets in iterations, so they get
+faster with the training step. ``quality`` / ``lmbda`` stay the caller's choice.
 """
 
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
