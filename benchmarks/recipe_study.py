@@ -17,6 +17,7 @@ Run (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import math
 import csv
 import multiprocessing
 import time
@@ -48,6 +49,9 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-adam-1cand": partial(adam, candidates=1),
         "lean-adam-5cand": partial(adam, candidates=5, warmup_frac=0.03),
         "lean-adam-lrnet3e-3": partial(adam, lr_networks=3e-3),
+        "lean-1cand": partial(lean_recipe, candidates=1),
+        "lean-lrlat2x": lambda n_itr, lr: lean_recipe(n_itr, 2 * lr, lr_networks=lr),
+        "lean-lrlat3x": lambda n_itr, lr: lean_recipe(n_itr, 3 * lr, lr_networks=lr),
     }
 
 
@@ -122,10 +126,14 @@ def summarize(path: Path, baseline: str = "c3") -> str:
              "|---|---|---|---|---|---|---|---|"]
     for (budget, variant), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], _mean_delta(kv[1], base))):
         lines.append(
-            f"| {budget} | {variant} | {len(rs)} | {_mean_delta(rs, base):+.1f} % | "
+            f"| {budget} | {variant} | {len(rs)} | {_pct(_mean_delta(rs, base))} | "
             f"{_mean(rs, 'psnr_db'):.2f} | {_mean(rs, 'bpp'):.4f} | {_mean(rs, 'iterations'):.0f} | {_mean(rs, 'fit_s'):.0f} |"
         )
     return "\n".join(lines)
+
+
+def _pct(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:+.1f} %"
 
 
 def _mean(rows: list[dict[str, str]], key: str) -> float:
@@ -148,9 +156,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/recipe_study.tsv"))
     parser.add_argument("--summary", action="store_true", help="Print the markdown summary of --out and exit.")
+    parser.add_argument("--baseline", default="c3", help="Variant the summary compares against.")
     args = parser.parse_args()
     if args.summary:
-        print(summarize(args.out))
+        print(summarize(args.out, args.baseline))
         return
     known = _variants()
     variants = args.variants.split(",")
