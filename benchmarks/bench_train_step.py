@@ -4,7 +4,8 @@ Run: ``.venv/bin/python -m pytest benchmarks/bench_train_step.py --benchmark-onl
 (wall time), and add ``--benchmark-timer time.process_time`` for process CPU time, the
 steadier figure on a shared machine (for 2 threads it sums both threads).
 Measures :func:`coolchic.training.loop.train_step` (phase-0 noise proxy, Adam, grad clip)
-with 1 and 2 torch threads, inside the encoder's allocator setting.
+with 1 and 2 torch threads, inside the encoder's allocator setting, for the default
+architecture and the ``fast`` preset's :data:`~coolchic.options.LIGHT_ARCHITECTURE`.
 
 Measured 1 thread, CPU time median on a busy 2-core Xeon (AVX-512) box: 0.45 s before the
 fused ARM + rate (:mod:`coolchic.training.arm_rate`), polyphase upsampling and
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from coolchic.options import EncoderOptions
+from coolchic.options import LIGHT_ARCHITECTURE, EncoderOptions
 from coolchic.planes import Planes
 from coolchic.training.allocator import reuse_freed_memory
 from coolchic.training.evaluation import Evaluator
@@ -30,13 +31,15 @@ from coolchic.training.target import Target
 HEIGHT, WIDTH = 512, 768
 
 
+@pytest.mark.parametrize("architecture", ["default", "light"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_train_step_768x512(benchmark, threads: int) -> None:  # type: ignore[no-untyped-def]
+def test_train_step_768x512(benchmark, threads: int, architecture: str) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     planes = Planes("rgb", 8, tuple(rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8) for _ in range(3)))
     target = Target(planes, "cpu")
     generator = torch.Generator().manual_seed(0)
-    model = CoolChicModel(EncoderOptions().architecture(3), HEIGHT, WIDTH, generator)
+    options = EncoderOptions.from_kwargs(**(LIGHT_ARCHITECTURE if architecture == "light" else {}))
+    model = CoolChicModel(options.architecture(3), HEIGHT, WIDTH, generator)
     with torch.no_grad():
         for latent in model.latents:
             latent.normal_(0.0, 0.3, generator=generator)

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/kodak_budget.py --images kodim01,kodim02,kodim03,kodim04 \
         --lambdas 1e-3,4e-3 --preset medium --threads 1 --out benchmarks/results/kodak-budget.tsv
 
-Rows already in ``--out`` are kept and not encoded again (the run resumes). bpp counts the
-whole ``.cool`` file; PSNR is over the decoded RGB (what ``coolchic.decode`` returns).
+Rows already in ``--out`` for the same image, λ, preset and ``n_itr`` are kept and not
+encoded again (the run resumes). bpp counts the whole ``.cool`` file; PSNR is over the
+decoded RGB (what ``coolchic.decode`` returns).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 import coolchic
+from coolchic.api import encoder_options
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 COLUMNS = ["image", "lmbda", "preset", "n_itr", "threads", "seconds", "bpp", "psnr_db",
@@ -45,13 +47,14 @@ def main() -> None:
     if args.out.exists():
         with open(args.out, newline="") as f:
             done = list(csv.DictReader(f, delimiter="\t"))
-    have = {(r["image"], float(r["lmbda"])) for r in done}
+    options = {} if args.n_itr is None else {"n_itr": args.n_itr}
+    n_itr = encoder_options(preset=args.preset, **options).n_itr
+    have = {(r["image"], float(r["lmbda"]), r["preset"], int(r["n_itr"])) for r in done}
     reference = published()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    options = {} if args.n_itr is None else {"n_itr": args.n_itr}
     for name in args.images.split(","):
         for lmbda in (float(x) for x in args.lambdas.split(",")):
-            if (name, lmbda) in have:
+            if (name, lmbda, args.preset, n_itr) in have:
                 continue
             with Image.open(SHARED / "kodak" / f"{name}.png") as im:
                 pixels = np.asarray(im.convert("RGB"))

@@ -45,10 +45,20 @@ PRESETS: dict[str, dict[str, object]] = {
 Chosen from ``benchmarks/results/recipe_study.md`` (the ``lean`` recipe beat the 3.0 one at
 every budget measured) and ``benchmarks/results/fast_architecture_study.tsv`` (in the time of
 130 default-model iterations, 195 iterations of :data:`LIGHT_ARCHITECTURE` lowered the RD
-loss in 3 of 4 Kodak encodes, by 25-34 %, and raised it by 9 % in one). Times per
-768x512 image (0.39 megapixel) are in the README; they are budgets in iterations, so they get
-faster with the training step. ``quality`` / ``lmbda`` stay the caller's choice.
+loss in 3 of 4 Kodak encodes, by 25-34 %, and raised it by 9 % in one; on kodim01-04 in
+``kodak-budget.tsv`` it is better at λ 1e-3 on all four and worse at 4e-3 on three). Measured
+on a 768x512 image (0.39 megapixel), 2 threads, quiet machine: ``fast`` 40 s (103 s/Mpix),
+``medium`` 173 s (440 s/Mpix); ``slow`` took 88 min with 1 thread on a shared machine. They
+are budgets in iterations, so they get faster with the training step. ``quality`` /
+``lmbda`` stay the caller's choice.
 """
+
+PRESET_SUMMARIES: dict[str, str] = {
+    "fast": "200 iterations of a lighter decoder, ~40 s per 768x512 image on 2 cores",
+    "medium": "700 iterations, ~3 min per 768x512 image on 2 cores",
+    "slow": "10 000 iterations, about an hour per 768x512 image",
+}
+"""One line per preset for help texts."""
 
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
 _LAYER_TYPES = ("linear", "residual")

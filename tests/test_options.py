@@ -93,9 +93,9 @@ def test_options_are_frozen() -> None:
 
 
 def test_presets_are_valid_options_ordered_by_effort() -> None:
-    from coolchic.options import PRESETS, RECIPES
+    from coolchic.options import PRESET_SUMMARIES, PRESETS, RECIPES
 
-    assert list(PRESETS) == ["fast", "medium", "slow"]
+    assert list(PRESETS) == ["fast", "medium", "slow"] == list(PRESET_SUMMARIES)
     for name, values in PRESETS.items():
         options = EncoderOptions.from_kwargs(**values)
         assert options.recipe in RECIPES

@@ -31,6 +31,13 @@ def preset_names() -> list[str]:
     return sorted(PRESETS)
 
 
+def _preset_help() -> str:
+    from coolchic.options import PRESET_SUMMARIES
+
+    lines = "; ".join(f"{name}: {text}" for name, text in PRESET_SUMMARIES.items())
+    return f"Encoder effort ({lines}). Explicit options override the preset's."
+
+
 def _check_preset(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
@@ -45,7 +52,7 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add every encoder flag to a command (their values arrive as keyword arguments)."""
     flags = [
         click.option("-Q", "--quality", type=click.IntRange(0, 100), help="Quality 0-100 (JPEG-like; mapped to λ). Not with --lmbda."),
-        click.option("--preset", callback=_check_preset, help="Named set of encoder options from coolchic.options."),
+        click.option("--preset", callback=_check_preset, help=_preset_help()),
     ]
     for name, kind, text in SEED_FLAGS:
         flags.append(click.option(f"--{name}", name, type=kind, default=None, help=text))
