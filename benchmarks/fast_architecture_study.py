@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from coolchic.options import LIGHT_ARCHITECTURE
+
 KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
-LIGHT = {"n_ctx_rowcol": 2, "layers_arm": "12,12",
-         "layers_synthesis": "16-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none"}
-VARIANTS = {"default-130": {"n_itr": 130}, "light-195": {"n_itr": 195, **LIGHT}}
+VARIANTS = {"default-130": {"n_itr": 130}, "light-195": {"n_itr": 195, **LIGHT_ARCHITECTURE}}
 
 
 def main() -> None:

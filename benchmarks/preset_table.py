@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import statistics
 from pathlib import Path
 
 from coolchic.evaluation.bdrate import compare
 from coolchic.evaluation.published import PUBLISHED_NAME, load_published
-from coolchic.evaluation.report import read_points_tsv
+from coolchic.evaluation.report import percent, read_points_tsv
 from coolchic.options import PRESETS
 
 ANCHORS = ("avif444", "avif420", "heic420", "jxl", "webp", "jpeg420", PUBLISHED_NAME)
@@ -37,10 +36,6 @@ def _two_thread_seconds(timing: Path | None) -> dict[str, float]:
         return {}
     with timing.open(newline="") as f:
         return {r["preset"]: float(r["seconds"]) for r in csv.DictReader(f, delimiter="\t") if r["threads"] == "2"}
-
-
-def _pct(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:+.1f} %"
 
 
 def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:
@@ -59,7 +54,7 @@ def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:
     cells = []
     for anchor in ANCHORS:
         has_anchor = any(p.codec == anchor for p in points)
-        cells.append(_pct(compare(points, "coolchic", anchor).bd_rate_average_curve) if has_anchor else "not run")
+        cells.append(percent(compare(points, "coolchic", anchor).bd_rate_average_curve) if has_anchor else "not run")
     one_thread = statistics.median(p.encode_s for p in ours)
     two = two_threads.get(preset)
     two_text = "n/a" if two is None else f"{two:.0f} s ({two / MEGAPIXELS_768x512:.0f} s/Mpix)"

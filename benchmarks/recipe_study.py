@@ -17,7 +17,6 @@ Run (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import math
 import csv
 import multiprocessing
 import time
@@ -27,6 +26,8 @@ from typing import Any, Callable
 
 import numpy as np
 from PIL import Image
+
+from coolchic.evaluation.report import percent
 
 KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
 FIELDS = ("image", "crop", "lmbda", "variant", "budget", "n_itr", "iterations", "fit_s",
@@ -126,14 +127,10 @@ def summarize(path: Path, baseline: str = "c3") -> str:
              "|---|---|---|---|---|---|---|---|"]
     for (budget, variant), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], _mean_delta(kv[1], base))):
         lines.append(
-            f"| {budget} | {variant} | {len(rs)} | {_pct(_mean_delta(rs, base))} | "
+            f"| {budget} | {variant} | {len(rs)} | {percent(_mean_delta(rs, base))} | "
             f"{_mean(rs, 'psnr_db'):.2f} | {_mean(rs, 'bpp'):.4f} | {_mean(rs, 'iterations'):.0f} | {_mean(rs, 'fit_s'):.0f} |"
         )
     return "\n".join(lines)
-
-
-def _pct(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:+.1f} %"
 
 
 def _mean(rows: list[dict[str, str]], key: str) -> float:

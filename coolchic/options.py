@@ -46,11 +46,9 @@ Chosen from ``benchmarks/results/recipe_study.md`` (the ``lean`` recipe beat the
 every budget measured) and ``benchmarks/results/fast_architecture_study.tsv`` (in the time of
 130 default-model iterations, 195 iterations of :data:`LIGHT_ARCHITECTURE` lowered the RD
 loss in 3 of 4 Kodak encodes, by 25-34 %, and raised it by 9 % in one; on kodim01-04 in
-``kodak-budget.tsv`` it is better at λ 1e-3 on all four and worse at 4e-3 on three). Measured
-on a 768x512 image (0.39 megapixel), 2 threads, quiet machine: ``fast`` 40 s (103 s/Mpix),
-``medium`` 173 s (440 s/Mpix); ``slow`` took 88 min with 1 thread on a shared machine. They
-are budgets in iterations, so they get faster with the training step. ``quality`` /
-``lmbda`` stay the caller's choice.
+``kodak-budget.tsv`` it is better at λ 1e-3 on all four and worse at 4e-3 on three).
+Measured times and BD-rates per preset are in the README. They are budgets in iterations,
+so they get faster with the training step. ``quality`` / ``lmbda`` stay the caller's choice.
 """
 
 PRESET_SUMMARIES: dict[str, str] = {

@@ -69,8 +69,8 @@ class CoolchicCodec(Codec):
     def options(self) -> dict[str, Any]:
         """Part of the cache key: every resolved encoder option that shapes the result, so a
         redefined preset or default never reuses points measured under the old one."""
-        resolved = {f.name: getattr(self._encoder_options(), f.name) for f in fields(EncoderOptions)
-                    if f.name not in _NOT_IN_KEY}
+        options = self._encoder_options()
+        resolved = {f.name: getattr(options, f.name) for f in fields(EncoderOptions) if f.name not in _NOT_IN_KEY}
         return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
 
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:

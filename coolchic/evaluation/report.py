@@ -48,7 +48,8 @@ def write_json(data: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _pct(value: float) -> str:
+def percent(value: float) -> str:
+    """``+12.3 %``, or ``n/a`` for a NaN / infinite value."""
     return "n/a" if not math.isfinite(value) else f"{value:+.1f} %"
 
 
@@ -63,8 +64,8 @@ def bd_table(test: str, rows: list[BDRow]) -> str:
         psnr = "n/a" if not math.isfinite(r.bd_psnr_average_curve) else (
             f"{r.bd_psnr_average_curve:+.2f} dB")
         lines.append(
-            f"| {r.anchor} | {_pct(r.bd_rate_per_image)} | {r.n_valid}/{r.n_images} "
-            f"| {_pct(r.bd_rate_average_curve)} | {psnr} | {r.overlap:.0%} |"
+            f"| {r.anchor} | {percent(r.bd_rate_per_image)} | {r.n_valid}/{r.n_images} "
+            f"| {percent(r.bd_rate_average_curve)} | {psnr} | {r.overlap:.0%} |"
         )
     return "\n".join(lines)
 

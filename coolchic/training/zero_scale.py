@@ -10,8 +10,8 @@ scale, choosing by exact code length between two ways:
   suffices (checked). Cheap when few latents exceed the limit by little; ruinous when the
   ARM predicts many latents almost deterministically (high λ), since every latent's scale
   grows by the same factor;
-* **compress**: scale the log-scale output row (weights and bias) by ``a < 1`` about the
-  a low quantile of ``l`` (several are tried), which leaves the uncertain latents nearly
+* **compress**: scale the log-scale output row (weights and bias) by ``a < 1`` about a
+  low quantile of ``l`` (several are tried), which leaves the uncertain latents nearly
   unchanged and pulls the confident ones under the limit, where a larger scale costs them
   almost nothing; a final shift removes what rounding leaves.
 """
@@ -34,6 +34,10 @@ MAX_NONZERO_L = int(
 """Largest fixed-point log-scale (1/64 units) whose coder scale is not 0 (709)."""
 
 
+PIVOT_QUANTILES = (0.0, 0.05, 0.25, 0.5)
+"""Quantiles of the coded latents' ``l`` tried as the fixed point of the compression."""
+
+
 def remove_zero_scales(frame: Frame) -> Frame:
     """A copy of ``frame`` whose ARM makes every coded latent's coder scale > 0, cheaply."""
     l_values = log_scales(frame)
@@ -49,10 +53,6 @@ def remove_zero_scales(frame: Frame) -> Frame:
     if zero_scale_count(best):  # the decoder's own integer ARM must agree
         raise RuntimeError("zero coder scales remain after their removal")
     return best
-
-
-PIVOT_QUANTILES = (0.0, 0.05, 0.25, 0.5)
-"""Quantiles of the coded latents' ``l`` tried as the fixed point of the compression."""
 
 
 def _compress_log_scale(frame: Frame, pivot: float, worst: float) -> Frame | None:
