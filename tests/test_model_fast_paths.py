@@ -8,7 +8,10 @@ import torch.nn.functional as F
 
 from coolchic.model.arm import Arm
 from coolchic.model.context import all_contexts
+from coolchic.model.synthesis import Synthesis
 from coolchic.model.upsampling import Upsampling
+from coolchic.options import parse_layers_synthesis
+from coolchic.training import pointwise
 from coolchic.training import arm_rate as arm_rate_module
 from coolchic.training.arm_rate import arm_rate
 from coolchic.training.rate import laplace_bits
@@ -79,3 +82,40 @@ def test_polyphase_upsampling_gradients_match_transposed_conv(kernel_size: int) 
         results.append([out, *torch.autograd.grad(out, (xr, ups.weight), grad_out)])
     for got, want in zip(*results):
         torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        "40-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none",
+        "8-1-linear-none,8-1-residual-relu,X-3-linear-none",
+        "8-1-linear-gelu,X-1-linear-none",
+        "X-3-linear-relu,X-1-linear-none",
+    ],
+)
+def test_fused_pointwise_synthesis_matches_the_module(layers: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pointwise, "CHUNK_COLUMNS", 5)  # several chunks, the last one short
+    torch.manual_seed(3)
+    synthesis = Synthesis(7, parse_layers_synthesis(layers, 3)).double()
+    with torch.no_grad():
+        for p in synthesis.parameters():
+            p.normal_(0.0, 0.3)
+    x = torch.randn(7, 13, 17, dtype=torch.float64)
+    results = []
+    for fn in (synthesis, lambda t: pointwise.synthesis_forward(synthesis, t)):
+        xr = x.clone().requires_grad_()
+        out = fn(xr)
+        grad_out = torch.randn(out.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+        results.append([out, *torch.autograd.grad(out, (xr, *synthesis.parameters()), grad_out)])
+    for got, want in zip(*results):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_fusable_layers_is_the_leading_run_of_pointwise_relu_or_linear_layers() -> None:
+    def count(layers: str) -> int:
+        return pointwise.fusable_layers(Synthesis(7, parse_layers_synthesis(layers, 3)))
+
+    assert count("40-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none") == 2
+    assert count("8-1-linear-none,8-1-residual-relu,X-3-linear-none") == 2
+    assert count("8-1-linear-gelu,X-1-linear-none") == 0
+    assert count("X-3-linear-relu,X-1-linear-none") == 0

@@ -15,6 +15,7 @@ from coolchic.model.reconstruct import decode_latents
 from coolchic.model.synthesis import Synthesis
 from coolchic.model.upsampling import Upsampling
 from coolchic.training.arm_rate import arm_rate
+from coolchic.training.pointwise import synthesis_forward
 from coolchic.training.rate import laplace_bits
 
 LATENT_GAIN = 16.0
@@ -62,7 +63,9 @@ class CoolChicModel(nn.Module):
             mu = (m / 64).to(flat.dtype)
             scale = coder_scale(l).clamp_min(MIN_CODER_SCALE)
             bits = laplace_bits(flat, mu, scale).sum()
-        return Forward(decode_latents(ys, self.upsampling, self.synthesis), bits)
+        if not torch.is_grad_enabled():  # evaluation: exactly the decoder's path
+            return Forward(decode_latents(ys, self.upsampling, self.synthesis), bits)
+        return Forward(synthesis_forward(self.synthesis, self.upsampling(ys)), bits)
 
     def integer_latents(self) -> list[Tensor]:
         """The latents actually transmitted: ``round_even(16 * latent)``."""
