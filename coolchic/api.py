@@ -390,7 +390,7 @@ def encode(
         start = time.perf_counter()
         frame = fit(planes, opts, progress, stop)
         fit_seconds = time.perf_counter() - start
-        payload = write_payload(frame)
+        payload = write_payload(frame, allow_zero_scale=not opts.avoid_zero_scales)
         header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)
         data = write_container(payload, header, chunks)
         encode_seconds = time.perf_counter() - start

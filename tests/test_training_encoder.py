@@ -1,4 +1,4 @@
-"""Complete tiny encodes: every phase, NN quantisation search, zero-scale removal."""
+"""Complete tiny encodes: every phase, NN quantisation search, zero-scale removal when asked."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import pytest
 import torch
 
 from coolchic.c3.frame import ARM_Q_STEPS, NN_Q_STEPS, Frame, latent_sizes
+from coolchic import api
 from coolchic.c3.payload import read_payload, write_payload
+from coolchic.container import read_container
 from coolchic.model.reconstruct import synthesize
 from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
 from coolchic.training.arm_check import zero_scale_count
+from coolchic.training import encoder as encoder_module
 from coolchic.training.encoder import ProgressEvent, fit
 from coolchic.training.zero_scale import remove_zero_scales
 
@@ -67,7 +70,6 @@ def _check_frame(frame: Frame, planes: Planes) -> None:
     assert frame.upsampling.bias_symbols is None
     for params in (frame.arm, frame.upsampling, frame.synthesis):
         assert np.abs(params.weight_symbols).max() <= 65535
-    assert zero_scale_count(frame) == 0
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +133,49 @@ def test_threads_option_is_restored_after_fit() -> None:
     assert torch.get_num_threads() == before
 
 
-def test_zero_scales_are_removed(rgb_encode) -> None:  # type: ignore[no-untyped-def]
-    _, frame, _, _ = rgb_encode
+def _with_zero_scales(frame: Frame) -> Frame:
     bias = frame.arm.bias_symbols.copy()
     bias[-1] += int(round(40.0 / ARM_Q_STEPS[frame.arm.bias_q_index]))  # log-scale +40: scale ~ 0
-    broken = dataclasses.replace(frame, arm=dataclasses.replace(frame.arm, bias_symbols=bias))
+    return dataclasses.replace(frame, arm=dataclasses.replace(frame.arm, bias_symbols=bias))
+
+
+def test_zero_scales_are_removed(rgb_encode) -> None:  # type: ignore[no-untyped-def]
+    _, frame, _, _ = rgb_encode
+    broken = _with_zero_scales(frame)
+    bias = broken.arm.bias_symbols
     assert zero_scale_count(broken) > 0
     fixed = remove_zero_scales(broken)
     assert zero_scale_count(fixed) == 0
     assert fixed.arm.bias_symbols[-1] < bias[-1]
     np.testing.assert_array_equal(fixed.arm.bias_symbols[:-1], bias[:-1])
     write_payload(fixed)
+
+
+@pytest.mark.parametrize("avoid", [False, True])
+def test_zero_scale_removal_runs_only_when_asked(avoid: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Frame] = []
+
+    def spy(frame: Frame) -> Frame:
+        calls.append(frame)
+        return remove_zero_scales(frame)
+
+    monkeypatch.setattr(encoder_module, "remove_zero_scales", spy)
+    fit(_planes("rgb", 16, 16), EncoderOptions(n_itr=3, threads=1, seed=0, recipe="lean", avoid_zero_scales=avoid))
+    assert bool(calls) == avoid
+
+
+@pytest.mark.parametrize("avoid", [False, True])
+def test_encode_writes_zero_scales_unless_asked_to_avoid_them(
+    avoid: bool, rgb_encode, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    planes, frame, _, _ = rgb_encode
+    broken = _with_zero_scales(frame)
+    monkeypatch.setattr(encoder_module, "fit", lambda *args, **kwargs: broken)
+    pixels = np.stack(planes.planes, axis=-1)
+    if avoid:  # the encoder would have removed them: writing them anyway is refused
+        with pytest.raises(ValueError, match="scale"):
+            api.encode(pixels, n_itr=1, avoid_zero_scales=True)
+    else:
+        result = api.encode(pixels, n_itr=1)
+        _, _, payload = read_container(result.data)
+        assert zero_scale_count(read_payload(payload)) > 0

@@ -64,6 +64,9 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Training recipe: c3 (Cool-chic 3.0) or lean (shorter; used by the presets)."),
         click.option("--write-best-on-interrupt", "finish_on_interrupt", is_flag=True, default=None,
                      help="On Ctrl-C, stop training and write the best model so far (twice: abort)."),
+        click.option("--avoid-zero-scales", "avoid_zero_scales", is_flag=True, default=None,
+                     help="No entropy-coder scale 0 in the stream (decodable with constriction >= 0.3.3; "
+                     "costs rate at low quality)."),
     ]
     for flag in reversed(flags):
         func = flag(func)
@@ -72,7 +75,7 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
 
 ENCODER_KEYS = (
     "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "recipe",
-    "finish_on_interrupt",
+    "finish_on_interrupt", "avoid_zero_scales",
 )
 
 

@@ -3,7 +3,7 @@
 Recipe (spec §4, :mod:`coolchic.training.schedule`): ``n_train_loops`` independent runs,
 each = warm-up rounds (fresh candidates, the best survive each round, one is kept), the
 recipe's phases (noise proxy, STE), NN quantisation search after the phase marked
-``quantize_model``, zero-scale removal, latent-only phase. The run with the lowest final
+``quantize_model``, zero-scale removal (``options.avoid_zero_scales``), latent-only phase. The run with the lowest final
 test loss is returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length.
 
 An encode can be stopped early (``stop`` event, or Ctrl-C with
@@ -103,18 +103,24 @@ def _train_once(
             continue
         run_phase(model, phase, evaluate, noise_gen, clock, stopper)
         if phase.quantize_model and not stopper.requested():
-            quantized = _quantize(model, evaluate, tgt, recipe.nn_search)
+            quantized = _quantize(model, evaluate, tgt, recipe.nn_search, options.avoid_zero_scales)
     if not quantized:
-        quantized = _quantize(model, evaluate, tgt, "greedy" if stopper.requested() else recipe.nn_search)
-    frame = remove_zero_scales(_to_frame(model, quantized, tgt))
-    _set_arm_bias(model, frame)
+        search = "greedy" if stopper.requested() else recipe.nn_search
+        quantized = _quantize(model, evaluate, tgt, search, options.avoid_zero_scales)
+    frame = _to_frame(model, quantized, tgt)
+    if options.avoid_zero_scales:
+        frame = remove_zero_scales(frame)
+        _set_arm_bias(model, frame)
     return frame, evaluate(model)
 
 
-def _quantize(model: CoolChicModel, evaluate: Evaluator, tgt: Target, mode: SearchMode) -> dict[str, QuantizedModule]:
-    """NN quantisation, then the ARM bias of the frame without zero scales (spec §4.6)."""
+def _quantize(
+    model: CoolChicModel, evaluate: Evaluator, tgt: Target, mode: SearchMode, avoid_zero_scales: bool
+) -> dict[str, QuantizedModule]:
+    """NN quantisation (spec §4.6), then, if asked, the ARM bias that avoids zero scales."""
     quantized = quantize_networks(model, evaluate, mode)
-    _set_arm_bias(model, remove_zero_scales(_to_frame(model, quantized, tgt)))
+    if avoid_zero_scales:
+        _set_arm_bias(model, remove_zero_scales(_to_frame(model, quantized, tgt)))
     return quantized
 
 

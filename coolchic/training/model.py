@@ -20,8 +20,8 @@ from coolchic.training.rate import laplace_bits
 
 LATENT_GAIN = 16.0
 MIN_CODER_SCALE = 1.0 / 128.0
-"""Smallest non-zero coder scale; quantised-ARM rate estimates never use a zero scale
-(the written stream contains none, see :mod:`coolchic.training.zero_scale`)."""
+"""Smallest non-zero coder scale. Quantised-ARM rate estimates use it where the coder scale
+is 0, so they stay finite for latents that leave the ARM's predicted value."""
 
 Quantizer = Callable[[Tensor], Tensor]
 
