@@ -16,7 +16,9 @@ from coolchic.model.synthesis import Synthesis
 from coolchic.training.dense_stack import DenseStack
 
 CHUNK_COLUMNS = 8192
-"""Pixels per chunk and torch thread."""
+"""Pixels per chunk and torch thread. Default synthesis at 768x512, forward + backward:
+1 thread 125 ms unfused, 96-97 ms fused at 2048-8192, 107 ms at 16 384; 2 threads 77 ms
+unfused, 72 ms at 8192 and 16 384, 78-84 ms at 2048-4096."""
 
 
 def fusable_layers(synthesis: Synthesis) -> int:
