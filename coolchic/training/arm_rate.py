@@ -21,9 +21,9 @@ from coolchic.training.rate import LATENT_MIN_PROBA
 
 SLAB_POSITIONS = 32768
 """Latents per slab and torch thread: rows of a grid are grouped until a slab holds about
-this many. Measured at 768x512 (ARM rate forward + backward): 1 thread 107 ms at 16 384,
-114 ms at 65 536; 2 threads 85 ms at 16 384, 66 ms at 65 536 (smaller element-wise ops
-are not split between threads)."""
+this many. Measured at 768x512 (ARM rate forward + backward): 1 thread 105.5 ms at 16 384,
+106.1 ms at 32 768, 112.4 ms at 65 536; 2 threads 85 ms at 16 384, 66 ms at 65 536
+(smaller element-wise ops are not split between threads)."""
 
 _LN2 = math.log(2.0)
 
