@@ -11,8 +11,8 @@ from coolchic.model.context import all_contexts
 from coolchic.model.synthesis import Synthesis
 from coolchic.model.upsampling import Upsampling
 from coolchic.options import parse_layers_synthesis
-from coolchic.training import pointwise
 from coolchic.training import arm_rate as arm_rate_module
+from coolchic.training import pointwise
 from coolchic.training.arm_rate import arm_rate
 from coolchic.training.rate import laplace_bits
 

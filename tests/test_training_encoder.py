@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from coolchic.c3.frame import ARM_Q_STEPS, NN_Q_STEPS, Frame, latent_sizes
 from coolchic import api
+from coolchic.c3.frame import ARM_Q_STEPS, NN_Q_STEPS, Frame, latent_sizes
 from coolchic.c3.payload import read_payload, write_payload
 from coolchic.container import read_container
 from coolchic.model.reconstruct import synthesize
 from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
-from coolchic.training.arm_check import zero_scale_count
 from coolchic.training import encoder as encoder_module
+from coolchic.training.arm_check import zero_scale_count
 from coolchic.training.encoder import ProgressEvent, fit
 from coolchic.training.zero_scale import remove_zero_scales
 

@@ -120,7 +120,9 @@ def _grid_rate(
 
 class _ArmRate(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, stack: DenseStack, n: int, grads: bool, *tensors: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(  # type: ignore[override]
+        ctx, stack: DenseStack, n: int, grads: bool, *tensors: Tensor
+    ) -> Tensor:
         grids = tensors[2 * len(stack.weights) :]
         weight_grads, bias_grads = stack.zero_grads()
         total = grids[0].new_zeros(())

@@ -51,7 +51,9 @@ class DenseStack:
             acts.append(y.relu_() if relu else y)
         return acts
 
-    def backward(self, acts: list[Tensor], grad: Tensor, weight_grads: list[Tensor], bias_grads: list[Tensor]) -> Tensor:
+    def backward(
+        self, acts: list[Tensor], grad: Tensor, weight_grads: list[Tensor], bias_grads: list[Tensor]
+    ) -> Tensor:
         """d(loss)/dx from d(loss)/d(output) ``grad``; parameter gradients added in place."""
         ones = grad.new_ones(grad.shape[1])
         for k in range(len(self.weights) - 1, -1, -1):

@@ -38,12 +38,10 @@ def synthesis_forward(synthesis: Synthesis, x: Tensor) -> Tensor:
         return synthesis(x)
     c, h, w = x.shape
     specs, convs = synthesis.specs[:count], synthesis.layers[:count]
-    stack = DenseStack.from_layers(
-        [
-            (conv.weight.reshape(spec.out_channels, -1), conv.bias, spec.residual, spec.nonlinearity == "relu")
-            for spec, conv in zip(specs, convs)
-        ]
-    )
+    stack = DenseStack.from_layers([
+        (conv.weight.reshape(spec.out_channels, -1), conv.bias, spec.residual, spec.nonlinearity == "relu")
+        for spec, conv in zip(specs, convs)
+    ])
     params = [p for conv in convs for p in (conv.weight, conv.bias)]
     flat = _Pointwise.apply(stack, *params, x.reshape(c, h * w))
     return synthesis.apply_layers(flat, count, h, w)
