@@ -1,0 +1,118 @@
+"""Where a training iteration's time goes: each part's forward + backward, timed alone.
+
+Run (from the repository root, on a quiet machine)::
+
+    .venv/bin/python benchmarks/step_parts.py --threads 2
+    .venv/bin/python benchmarks/step_parts.py --threads 2 --compile-laplace   # probe
+    .venv/bin/python benchmarks/step_parts.py --threads 2 --dense-dtype       # probe
+
+Parts, on the default model at 768x512 with random latents: the noise proxy of the latents,
+the ARM rate (:mod:`coolchic.training.arm_rate`), the upsampling cascade, the synthesis with
+its 1x1 layers fused (:mod:`coolchic.training.pointwise`) and without. Each figure is the
+median of 9 runs after 2 warm-up runs, in milliseconds.
+
+``--compile-laplace`` runs the ARM rate with its per-slab Laplace arithmetic compiled by
+``torch.compile`` (needs a C++ compiler; not used by the encoder). ``--dense-dtype`` times
+the ARM's three matmul shapes on one slab (24 x 24 weights) in float32 and bfloat16.
+
+Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs each:
+
+* 2 threads: proxy 7.1-7.3 ms, ARM rate 58.0-60.1, upsampling 21.7-22.8, synthesis 61.9-64.2
+  (unfused 66.7-67.1); the whole step (``bench_train_step.py``) 164.4 ms.
+  1 thread: 10.2, 90.3, 46.8, 81.8 (111.6); step 245.2 ms.
+* ``--compile-laplace``: ARM rate 59.2 / 55.9 ms with 2 threads, 85.9 with 1: 2-5 % of the
+  ARM, under 3 % of the step, for a C++ toolchain at run time. Not used.
+* ``--dense-dtype`` (65 536 columns, 2 threads): float32 517 / 365 / 556 us (forward, input
+  grad, weight grad), bfloat16 684 / 555 / 963 us. bfloat16 is slower for these narrow
+  matmuls, before any conversion cost, so training stays in float32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Callable
+
+import torch
+
+from coolchic.options import EncoderOptions
+from coolchic.training import arm_rate as arm_rate_module
+from coolchic.training.allocator import reuse_freed_memory
+from coolchic.training.model import LATENT_GAIN, CoolChicModel
+from coolchic.training.pointwise import synthesis_forward
+from coolchic.training.quantizers import noise_quantize
+
+HEIGHT, WIDTH = 512, 768
+
+
+def median_ms(run: Callable[[], object], repeats: int = 9) -> float:
+    """Median wall time of ``run`` in ms, after two untimed runs."""
+    for _ in range(2):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[repeats // 2] * 1e3
+
+
+def step_parts() -> dict[str, Callable[[], None]]:
+    """Forward + backward of each part of the training step, on the default model."""
+    generator = torch.Generator().manual_seed(0)
+    options = EncoderOptions.from_kwargs()
+    model = CoolChicModel(options.architecture(3), HEIGHT, WIDTH, generator)
+    with torch.no_grad():
+        for latent in model.latents:
+            latent.normal_(0.0, 0.3, generator=generator)
+    grids = [(LATENT_GAIN * p).detach().requires_grad_() for p in model.latents]
+    upsampled = model.upsampling(grids).detach().requires_grad_()
+
+    def quantize() -> None:
+        sum(noise_quantize(LATENT_GAIN * p, 0.3, 2.0, generator).sum() for p in model.latents).backward()
+
+    return {
+        "noise proxy": quantize,
+        "ARM rate": lambda: arm_rate_module.arm_rate(model.arm, grids, options.n_ctx_rowcol).backward(),
+        "upsampling": lambda: model.upsampling(grids).sum().backward(),
+        "synthesis (1x1 fused)": lambda: synthesis_forward(model.synthesis, upsampled).sum().backward(),
+        "synthesis (unfused)": lambda: model.synthesis(upsampled).sum().backward(),
+    }
+
+
+def dense_dtype_rows(threads: int) -> list[tuple[str, float]]:
+    """The ARM's forward, input-gradient and weight-gradient matmuls on one slab, per dtype."""
+    n = arm_rate_module.SLAB_POSITIONS * threads
+    rows = []
+    for dtype in (torch.float32, torch.bfloat16):
+        weight, bias = torch.randn(24, 24, dtype=dtype), torch.randn(24, 1, dtype=dtype)
+        acts, grad = torch.randn(24, n, dtype=dtype), torch.randn(24, n, dtype=dtype)
+        name = str(dtype).removeprefix("torch.")
+        rows.append((f"{name} forward W @ x", median_ms(lambda: torch.addmm(bias, weight, acts), 51)))
+        rows.append((f"{name} input grad W.T @ g", median_ms(lambda: weight.t() @ grad, 51)))
+        rows.append((f"{name} weight grad g @ x.T", median_ms(lambda: grad @ acts.t(), 51)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--compile-laplace", action="store_true")
+    parser.add_argument("--dense-dtype", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.dense_dtype:
+        for name, ms in dense_dtype_rows(args.threads):
+            print(f"{name:32s} {ms * 1e3:8.0f} us")
+        return
+    if args.compile_laplace:
+        arm_rate_module._laplace_slab = torch.compile(  # type: ignore[assignment]
+            arm_rate_module._laplace_slab, dynamic=True, fullgraph=True
+        )
+    with reuse_freed_memory():
+        for name, run in step_parts().items():
+            print(f"{name:24s} {median_ms(run):8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
