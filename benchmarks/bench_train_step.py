@@ -24,11 +24,10 @@ from coolchic.planes import Planes
 from coolchic.training.allocator import reuse_freed_memory
 from coolchic.training.evaluation import Evaluator
 from coolchic.training.loop import train_step
-from coolchic.training.model import CoolChicModel
 from coolchic.training.quantizers import noise_quantize
 from coolchic.training.target import Target
 
-HEIGHT, WIDTH = 512, 768
+from step_parts import HEIGHT, WIDTH, random_latent_model  # benchmarks/ is on sys.path under pytest
 
 
 @pytest.mark.parametrize("architecture", ["default", "light"])
@@ -39,10 +38,7 @@ def test_train_step_768x512(benchmark, threads: int, architecture: str) -> None:
     target = Target(planes, "cpu")
     generator = torch.Generator().manual_seed(0)
     options = EncoderOptions.from_kwargs(**(LIGHT_ARCHITECTURE if architecture == "light" else {}))
-    model = CoolChicModel(options.architecture(3), HEIGHT, WIDTH, generator)
-    with torch.no_grad():
-        for latent in model.latents:
-            latent.normal_(0.0, 0.3, generator=generator)
+    model = random_latent_model(options, generator)
     params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=1e-3, foreach=True)
     evaluate = Evaluator(target, 1e-3)

@@ -57,14 +57,20 @@ def median_ms(run: Callable[[], object], repeats: int = 9) -> float:
     return sorted(times)[repeats // 2] * 1e3
 
 
-def step_parts() -> dict[str, Callable[[], None]]:
-    """Forward + backward of each part of the training step, on the default model."""
-    generator = torch.Generator().manual_seed(0)
-    options = EncoderOptions.from_kwargs()
+def random_latent_model(options: EncoderOptions, generator: torch.Generator) -> CoolChicModel:
+    """A 768x512 RGB model of ``options``' architecture with N(0, 0.3) latents (a mid-training state)."""
     model = CoolChicModel(options.architecture(3), HEIGHT, WIDTH, generator)
     with torch.no_grad():
         for latent in model.latents:
             latent.normal_(0.0, 0.3, generator=generator)
+    return model
+
+
+def step_parts() -> dict[str, Callable[[], None]]:
+    """Forward + backward of each part of the training step, on the default model."""
+    generator = torch.Generator().manual_seed(0)
+    options = EncoderOptions.from_kwargs()
+    model = random_latent_model(options, generator)
     grids = [(LATENT_GAIN * p).detach().requires_grad_() for p in model.latents]
     upsampled = model.upsampling(grids).detach().requires_grad_()
 

@@ -4,7 +4,8 @@ Recipe (spec §4, :mod:`coolchic.training.schedule`): ``n_train_loops`` independ
 each = warm-up rounds (fresh candidates, the best survive each round, one is kept), the
 recipe's phases (noise proxy, STE), NN quantisation search after the phase marked
 ``quantize_model``, zero-scale removal (only with ``options.avoid_zero_scales``), latent-only
-phase. The run with the lowest final test loss is returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length.
+phase. The run with the lowest final test loss is returned. ``options.recipe`` picks the
+recipe, ``options.n_itr`` its length.
 
 An encode can be stopped early (``stop`` event, or Ctrl-C with
 ``options.finish_on_interrupt``): training ends at once, the networks are quantised with
