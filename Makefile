@@ -8,7 +8,7 @@ N_ITR ?= 300
 PYTEST_FLAGS ?=
 FUZZ_INPUTS ?= 100000
 
-.PHONY: venv demo test test-full bench fuzz clean
+.PHONY: venv demo test test-full test-cuda bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ demo: venv
 	$(BIN)/python -m coolchic.demo $(if $(IMAGE),--image $(IMAGE)) --n-itr $(N_ITR) --outdir out/demo
 
 test: venv
-	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -q -m "not slow and not cuda" $(PYTEST_FLAGS)
 
 test-full: venv
-	$(BIN)/python -m pytest -q $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -q -m "not cuda" $(PYTEST_FLAGS)
+
+# Needs a CUDA GPU and a CUDA build of torch in .venv (the constraints pin the CPU one).
+test-cuda: venv
+	$(BIN)/python -m pytest -q -m cuda $(PYTEST_FLAGS)
 
 bench: venv
 	$(BIN)/python -m pytest benchmarks -q --benchmark-only -o python_files="test_*.py bench_*.py"

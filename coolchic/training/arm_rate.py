@@ -23,7 +23,8 @@ SLAB_POSITIONS = 32768
 """Latents per slab and torch thread: rows of a grid are grouped until a slab holds about
 this many. Measured at 768x512 (ARM rate forward + backward): 1 thread 105.5 ms at 16 384,
 106.1 ms at 32 768, 112.4 ms at 65 536; 2 threads 85 ms at 16 384, 66 ms at 65 536
-(smaller element-wise ops are not split between threads)."""
+(smaller element-wise ops are not split between threads). Cache blocking is a CPU concern:
+on a GPU each grid is one slab (fewer kernel launches)."""
 
 _LN2 = math.log(2.0)
 
@@ -66,7 +67,9 @@ def _stack(arm: Arm) -> DenseStack:
     )
 
 
-def _slabs(height: int, width: int) -> list[tuple[int, int]]:
+def _slabs(height: int, width: int, device: torch.device) -> list[tuple[int, int]]:
+    if device.type != "cpu":
+        return [(0, height)]
     rows = max(1, SLAB_POSITIONS * torch.get_num_threads() // max(1, width))
     return [(r, min(height, r + rows)) for r in range(0, height, rows)]
 
@@ -102,7 +105,7 @@ def _grid_rate(
     grad_y = torch.empty_like(y) if grads else None
     bits = y.new_zeros(())
     for ch in range(c):
-        for r0, r1 in _slabs(h, w):
+        for r0, r1 in _slabs(h, w, y.device):
             acts = stack.forward(_gather(padded[ch, r0 : r1 + n], n, r1 - r0, w))
             y_slab = y[ch, r0:r1].reshape(-1)
             slab_bits, grad_y_slab, grad_out = _laplace_slab(y_slab, acts[-1][0], acts[-1][1], grads)

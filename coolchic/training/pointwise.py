@@ -18,7 +18,8 @@ from coolchic.training.dense_stack import DenseStack
 CHUNK_COLUMNS = 8192
 """Pixels per chunk and torch thread. Default synthesis at 768x512, forward + backward:
 1 thread 125 ms unfused, 96-97 ms fused at 2048-8192, 107 ms at 16 384; 2 threads 77 ms
-unfused, 72 ms at 8192 and 16 384, 78-84 ms at 2048-4096."""
+unfused, 72 ms at 8192 and 16 384, 78-84 ms at 2048-4096. On a GPU the whole image is one
+chunk."""
 
 
 def fusable_layers(synthesis: Synthesis) -> int:
@@ -47,7 +48,9 @@ def synthesis_forward(synthesis: Synthesis, x: Tensor) -> Tensor:
     return synthesis.apply_layers(flat, count, h, w)
 
 
-def _chunks(n: int) -> list[tuple[int, int]]:
+def _chunks(n: int, device: torch.device) -> list[tuple[int, int]]:
+    if device.type != "cpu":
+        return [(0, n)]
     size = CHUNK_COLUMNS * torch.get_num_threads()
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
@@ -58,7 +61,7 @@ class _Pointwise(torch.autograd.Function):
         x = tensors[-1].detach()
         n = x.shape[1]
         out = x.new_empty((stack.weights[-1].shape[0], n))
-        for s, e in _chunks(n):
+        for s, e in _chunks(n, x.device):
             out[:, s:e] = stack.forward(x[:, s:e])[-1]
         ctx.stack = stack
         ctx.shapes = [t.shape for t in tensors[:-1]]
@@ -71,7 +74,7 @@ class _Pointwise(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         weight_grads, bias_grads = stack.zero_grads()
         grad_x = torch.empty_like(x)
-        for s, e in _chunks(x.shape[1]):
+        for s, e in _chunks(x.shape[1], x.device):
             acts = stack.forward(x[:, s:e])
             grad_x[:, s:e] = stack.backward(acts, grad_out[:, s:e], weight_grads, bias_grads)
         params = [g for pair in zip(weight_grads, bias_grads) for g in pair]

@@ -96,11 +96,14 @@ class SOAP(torch.optim.Optimizer):
 
 
 def _eigenvectors(s: Tensor) -> Tensor:
-    """Orthonormal eigenvectors of a symmetric PSD matrix (float64 eigh for robustness)."""
-    dim = s.shape[0]
-    eye = torch.eye(dim, dtype=torch.float64, device=s.device)
-    _, vectors = torch.linalg.eigh(s.double() + 1e-30 * eye)
-    return vectors.to(s.dtype)
+    """Orthonormal eigenvectors of a symmetric PSD matrix (float64 eigh for robustness).
+
+    Runs on the CPU whatever the matrix' device: the matrices are tiny, and a GPU solver
+    costs a launch sequence and a synchronisation per call.
+    """
+    host = s.detach().to("cpu", torch.float64)
+    _, vectors = torch.linalg.eigh(host + 1e-30 * torch.eye(host.shape[0], dtype=torch.float64))
+    return vectors.to(s.device, s.dtype)
 
 
 def _rotate(x: Tensor, basis: list[Tensor | None], *, forward: bool, squared: bool = False) -> Tensor:
