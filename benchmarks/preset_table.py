@@ -31,11 +31,12 @@ MEGAPIXELS_768x512 = 768 * 512 / 1e6
 
 
 def _two_thread_seconds(timing: Path | None) -> dict[str, float]:
-    """Latest 2-thread ``seconds`` per preset in a ``preset_timing.py`` TSV."""
+    """Latest 2-thread CPU ``seconds`` per preset in a ``preset_timing.py`` TSV."""
     if timing is None or not timing.exists():
         return {}
     with timing.open(newline="") as f:
-        return {r["preset"]: float(r["seconds"]) for r in csv.DictReader(f, delimiter="\t") if r["threads"] == "2"}
+        return {r["preset"]: float(r["seconds"]) for r in csv.DictReader(f, delimiter="\t")
+                if r["threads"] == "2" and r["device"] == "cpu"}
 
 
 def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:

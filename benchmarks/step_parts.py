@@ -5,11 +5,14 @@ Run (from the repository root, on a quiet machine)::
     .venv/bin/python benchmarks/step_parts.py --threads 2
     .venv/bin/python benchmarks/step_parts.py --threads 2 --compile-laplace   # probe
     .venv/bin/python benchmarks/step_parts.py --threads 2 --dense-dtype       # probe
+    python3 benchmarks/step_parts.py --device cuda --whole-step               # on a GPU
 
 Parts, on the default model at 768x512 with random latents: the noise proxy of the latents,
 the ARM rate (:mod:`coolchic.training.arm_rate`), the upsampling cascade, the synthesis with
-its 1x1 layers fused (:mod:`coolchic.training.pointwise`) and without. Each figure is the
-median of 9 runs after 2 warm-up runs, in milliseconds.
+its 1x1 layers fused (:mod:`coolchic.training.pointwise`) and without; with ``--whole-step``
+also whole training iterations of the default and light models with SOAP (the presets'
+optimiser) and with Adam. Each figure is the median of 9 runs after 2 warm-up runs, in
+milliseconds (GPU work is waited for).
 
 ``--compile-laplace`` runs the ARM rate with its per-slab Laplace arithmetic compiled by
 ``torch.compile`` (needs a C++ compiler; not used by the encoder). ``--dense-dtype`` times
@@ -26,36 +29,51 @@ Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs
 * ``--dense-dtype`` (65 536 columns, 2 threads): float32 517 / 365 / 556 us (forward, input
   grad, weight grad), bfloat16 684 / 555 / 963 us. bfloat16 is slower for these narrow
   matmuls, before any conversion cost, so training stays in float32.
+
+On an NVIDIA H200 (``--device cuda --whole-step``, one run, ``results/gpu-h200.md``): proxy
+4.3 ms, ARM rate 10.1, upsampling 7.4, synthesis 2.7 (unfused 2.0); whole step 27.3 ms
+default / SOAP, 26.2 light / SOAP: bound by kernel launches.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from typing import Callable
 
+import numpy as np
 import torch
 
-from coolchic.options import EncoderOptions
+from coolchic.api import encoder_options
+from coolchic.options import LIGHT_ARCHITECTURE, EncoderOptions
+from coolchic.planes import Planes
 from coolchic.training import arm_rate as arm_rate_module
 from coolchic.training.allocator import reuse_freed_memory
+from coolchic.training.evaluation import Evaluator
+from coolchic.training.loop import train_step
 from coolchic.training.model import LATENT_GAIN, CoolChicModel
+from coolchic.training.optim import make_optimizer
 from coolchic.training.pointwise import synthesis_forward
 from coolchic.training.quantizers import noise_quantize
+from coolchic.training.schedule import build_recipe
+from coolchic.training.target import Target
 
 HEIGHT, WIDTH = 512, 768
 
 
-def median_ms(run: Callable[[], object], repeats: int = 9) -> float:
-    """Median wall time of ``run`` in ms, after two untimed runs."""
-    for _ in range(2):
-        run()
-    times = []
-    for _ in range(repeats):
+def median_ms(run: Callable[[], object], repeats: int = 9, device: torch.device | None = None) -> float:
+    """Median wall time of ``run`` in ms, after two untimed runs (GPU work waited for)."""
+    def timed() -> float:
         start = time.perf_counter()
         run()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[repeats // 2] * 1e3
+        if device is not None and device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.perf_counter() - start
+
+    for _ in range(2):
+        timed()
+    return sorted(timed() for _ in range(repeats))[repeats // 2] * 1e3
 
 
 def random_latent_model(options: EncoderOptions, generator: torch.Generator) -> CoolChicModel:
@@ -67,16 +85,17 @@ def random_latent_model(options: EncoderOptions, generator: torch.Generator) -> 
     return model
 
 
-def step_parts() -> dict[str, Callable[[], None]]:
+def step_parts(device: torch.device) -> dict[str, Callable[[], None]]:
     """Forward + backward of each part of the training step, on the default model."""
     generator = torch.Generator().manual_seed(0)
     options = EncoderOptions.from_kwargs()
-    model = random_latent_model(options, generator)
+    model = random_latent_model(options, generator).to(device)
+    noise = torch.Generator(device=device).manual_seed(1)
     grids = [(LATENT_GAIN * p).detach().requires_grad_() for p in model.latents]
     upsampled = model.upsampling(grids).detach().requires_grad_()
 
     def quantize() -> None:
-        sum(noise_quantize(LATENT_GAIN * p, 0.3, 2.0, generator).sum() for p in model.latents).backward()
+        sum(noise_quantize(LATENT_GAIN * p, 0.3, 2.0, noise).sum() for p in model.latents).backward()
 
     return {
         "noise proxy": quantize,
@@ -85,6 +104,32 @@ def step_parts() -> dict[str, Callable[[], None]]:
         "synthesis (1x1 fused)": lambda: synthesis_forward(model.synthesis, upsampled).sum().backward(),
         "synthesis (unfused)": lambda: model.synthesis(upsampled).sum().backward(),
     }
+
+
+def whole_steps(device: torch.device) -> dict[str, Callable[[], None]]:
+    """:func:`~coolchic.training.loop.train_step` of the default and light models, with the
+    ``lean`` recipe's optimiser (SOAP for the networks) and with plain Adam."""
+    rng = np.random.default_rng(0)
+    planes = Planes("rgb", 8, tuple(rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8) for _ in range(3)))
+    evaluate = Evaluator(Target(planes, str(device)), 1e-3)
+    medium = encoder_options(preset="medium")
+    main_phase = build_recipe(medium.recipe, medium.n_itr, medium.start_lr).phases[0]
+    noise = torch.Generator(device=device).manual_seed(1)
+    steps = {}
+    for name, arch in (("default", {}), ("light", LIGHT_ARCHITECTURE)):
+        for optimiser in ("soap", "adam"):
+            model = random_latent_model(EncoderOptions.from_kwargs(**arch), torch.Generator().manual_seed(0))
+            model = model.to(device)
+            params = list(model.parameters())
+            phase = dataclasses.replace(main_phase, optimizer=optimiser)
+            optimizer = make_optimizer(model, phase)
+
+            def step(model: CoolChicModel = model, optimizer: torch.optim.Optimizer = optimizer,
+                     params: list[torch.nn.Parameter] = params) -> None:
+                train_step(model, lambda x: noise_quantize(x, 0.3, 2.0, noise), evaluate, optimizer, params)
+
+            steps[f"step, {name}, {optimiser}"] = step
+    return steps
 
 
 def dense_dtype_rows(threads: int) -> list[tuple[str, float]]:
@@ -104,6 +149,8 @@ def dense_dtype_rows(threads: int) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    parser.add_argument("--whole-step", action="store_true", help="also time whole training steps")
     parser.add_argument("--compile-laplace", action="store_true")
     parser.add_argument("--dense-dtype", action="store_true")
     args = parser.parse_args()
@@ -116,9 +163,13 @@ def main() -> None:
         arm_rate_module._laplace_slab = torch.compile(  # type: ignore[assignment]
             arm_rate_module._laplace_slab, dynamic=True, fullgraph=True
         )
+    device = torch.device(args.device)
     with reuse_freed_memory():
-        for name, run in step_parts().items():
-            print(f"{name:24s} {median_ms(run):8.1f} ms")
+        runs = step_parts(device)
+        if args.whole_step:
+            runs.update(whole_steps(device))
+        for name, run in runs.items():
+            print(f"{name:24s} {median_ms(run, device=device):8.1f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One lent GPU machine, one call: CUDA checks, then the GPU figures of the benchmarks.
+#
+#   OUT=out/gpu DATA=../shared/data DEADLINE_S=540 bash benchmarks/gpu_session.sh
+#
+# Runs from the repository root with the machine's own python3 (torch with CUDA); the
+# package is used from the checkout (PYTHONPATH), nothing is installed. DATA holds kodak/
+# (kodim01, 02, 03, 23) and coolchic3/kodak-results.tsv. Stages, each written to OUT as
+# it ends, so that a run cut short still returns what it measured:
+#   1. tests/test_cuda.py (stops here if the GPU path is wrong);
+#   2. benchmarks/step_parts.py --device cuda --whole-step (ms per part and per iteration);
+#   3. benchmarks/preset_timing.py: fast, medium, slow on kodim01 at quality 60, one at a time;
+#   4. until DEADLINE_S: the slow preset at 4 λ on the 4 images, WORKERS encodes at once,
+#      a point started only when the time left exceeds 1.3 x the worker's last point.
+set -u
+OUT=${OUT:?set OUT to the output folder}
+DATA=${DATA:-../shared/data}
+DEADLINE_S=${DEADLINE_S:-540}
+WORKERS=${WORKERS:-4}
+PY=${PYTHON:-python3}
+export PYTHONPATH="$PWD:$PWD/cli${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+mkdir -p "$OUT"
+log() { echo "[gpu_session $SECONDS s] $*"; }
+
+log "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv
+$PY -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, torch.cuda.get_device_name())"
+
+log "1. CUDA tests"
+$PY -m pytest -q -m cuda tests/test_cuda.py -p no:cacheprovider 2>&1 | tee "$OUT/cuda_tests.log"
+[ "${PIPESTATUS[0]}" = 0 ] || { log "CUDA tests failed: stopping"; exit 1; }
+
+log "2. step parts"
+$PY benchmarks/step_parts.py --device cuda --whole-step --threads 2 2>&1 | tee "$OUT/step_parts_cuda.txt"
+
+log "3. presets on kodim01"
+$PY benchmarks/preset_timing.py --presets fast,medium,slow --images kodim01 --device cuda --threads 2 \
+    --quality 60 --kodak "$DATA/kodak" --out "$OUT/preset_timing_cuda.tsv"
+slow_s=$(awk -F'\t' '$2 == "slow" {print int($6)}' "$OUT/preset_timing_cuda.tsv")
+log "slow alone: ${slow_s:-?} s"
+
+log "4. slow preset RD points, $WORKERS at once, until ${DEADLINE_S} s"
+worker() {  # worker INDEX IMAGE:LAMBDA ...
+    local index=$1 estimate=$((2 * ${slow_s:-100})) point left start
+    shift
+    for point in "$@"; do
+        left=$((DEADLINE_S - SECONDS))
+        (( left * 10 > estimate * 13 )) || { log "worker $index: ${left} s left, skips $point"; continue; }
+        start=$SECONDS
+        timeout "$left" $PY benchmarks/kodak_budget.py --images "${point%%:*}" --lambdas "${point##*:}" \
+            --preset slow --device cuda --threads 1 --data "$DATA" --out "$OUT/rd_worker$index.tsv" \
+            || log "worker $index: $point did not finish"
+        estimate=$((SECONDS - start))
+    done
+}
+queues=("kodim01:4e-4 kodim01:2e-2 kodim02:1e-3 kodim02:4e-4"
+        "kodim23:4e-4 kodim23:1e-3 kodim02:4e-3 kodim02:2e-2"
+        "kodim03:1e-3 kodim03:4e-3 kodim01:1e-3 kodim23:4e-3"
+        "kodim03:4e-4 kodim03:2e-2 kodim01:4e-3 kodim23:2e-2")
+for i in $(seq 0 $((WORKERS - 1))); do
+    # shellcheck disable=SC2086  # a queue is a list of words
+    worker "$i" ${queues[$i]} &
+done
+wait
+awk 'FNR > 1 || NR == 1' "$OUT"/rd_worker*.tsv > "$OUT/kodak_budget_cuda.tsv" 2>/dev/null && rm -f "$OUT"/rd_worker*.tsv
+log "done"
+cat "$OUT/step_parts_cuda.txt" "$OUT/preset_timing_cuda.tsv" "$OUT/kodak_budget_cuda.tsv" 2>/dev/null
