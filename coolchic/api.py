@@ -33,6 +33,7 @@ from .container import (
     sniff,
     write_container,
 )
+from .devices import check_device
 from .errors import CorruptDataError, ImageTooLargeError, NotCoolchicError, TruncatedDataError
 from .imageconv import YUV420, planes_to_array, planes_to_yuv420, to_planes
 from .options import PRESETS, EncoderOptions
@@ -285,10 +286,13 @@ def decode(
     ``source`` is bytes, a path or a binary file object. ``max_pixels`` bounds width x height
     (``None``: no limit). ``threads`` sets torch's intra-op threads for the synthesis and
     restores the previous value afterwards (calls that set it run one at a time, see
-    :mod:`coolchic.threads`). Raises ``CoolchicError`` subclasses on bad data.
+    :mod:`coolchic.threads`). ``device`` runs the synthesis (``'cpu'``, ``'cuda'``,
+    ``'cuda:<n>'``). Raises ``CoolchicError`` subclasses on bad data, ``ValueError`` on a bad
+    argument or an unusable device.
     """
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads: expected None or an integer >= 1, got {threads!r}")
+    check_device(device)
     info, chunks, payload = _parse(_read_source(source), max_pixels)
     frame = read_payload(payload, max_pixels=max_pixels)
     raw = _synthesize(frame, device, threads)
@@ -382,6 +386,7 @@ def encode(
     """
     planes = to_planes(image)
     opts = encoder_options(quality, preset, **options)
+    check_device(opts.device)
     chunks = _metadata_chunks(icc_profile, exif, xmp)
 
     from .training.encoder import fit

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from coolchic.c3.frame import Architecture, SynthesisLayer
+from coolchic.devices import check_device_name
 
 DEFAULT_LAYERS_SYNTHESIS = "40-1-linear-relu,X-1-linear-relu,X-3-residual-relu,X-3-residual-none"
 DEFAULT_N_ITR = 1000
@@ -207,8 +208,7 @@ class EncoderOptions:
         _check_number("n_train_loops", self.n_train_loops, integer=True, minimum=1, form="an integer >= 1")
         if self.workdir is not None and not isinstance(self.workdir, (str, Path)):
             raise ValueError(f"workdir: expected None or a path, got {self.workdir!r}")
-        if not isinstance(self.device, str) or not (self.device == "cpu" or self.device.startswith("cuda")):
-            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:<n>', got {self.device!r}")
+        check_device_name(self.device)
         if self.threads is not None:
             _check_number("threads", self.threads, integer=True, minimum=1, form="None or an integer >= 1")
         if self.seed is not None:

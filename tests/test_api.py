@@ -198,6 +198,28 @@ def test_bad_options_fail_before_training(kwargs: dict[str, Any], match: str) ->
         coolchic.encode(np.zeros((4, 4), np.uint8), **kwargs)
 
 
+def test_unusable_device_is_a_clear_error_before_any_work(
+    results: dict[str, EncodeResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    image = np.zeros((4, 4), np.uint8)
+    data = results["rgb"].data
+    for bad in ("gpu", "cuda:x", "cuda:-1", "cpu:0"):
+        with pytest.raises(ValueError, match="device: expected"):
+            coolchic.encode(image, device=bad)
+        with pytest.raises(ValueError, match="device: expected"):
+            coolchic.decode(data, device=bad)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for call in (lambda: coolchic.encode(image, device="cuda"), lambda: coolchic.decode(data, device="cuda:0")):
+        with pytest.raises(ValueError, match="no CUDA GPU is usable"):
+            call()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ValueError, match=r"has 1 CUDA device\(s\), cuda:0 to cuda:0"):
+        coolchic.encode(image, device="cuda:1")
+
+
 def test_bad_images() -> None:
     with pytest.raises(ValueError):
         coolchic.encode(np.zeros((4, 4, 3), np.float32))
