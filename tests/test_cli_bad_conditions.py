@@ -118,3 +118,16 @@ def test_usage_errors_exit_2(cool: Path) -> None:
         result = _run(args)
         assert result.returncode == 2, result.stderr
         assert b"Traceback" not in result.stderr
+
+
+def test_unusable_device_is_a_usage_error_before_any_work(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for name in ("a", "b"):
+        Image.new("RGB", (8, 8), (10, 200, 30)).save(tmp_path / f"{name}.png")
+    out = tmp_path / "out"
+    result = _run(["encode", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "-o", str(out),
+                   "--device", "cuda:99"])  # no machine has 100 GPUs; a CPU-only torch has none
+    assert result.returncode == 2, result.stderr
+    assert b"device 'cuda:99'" in result.stderr and b"Traceback" not in result.stderr
+    assert not out.exists()

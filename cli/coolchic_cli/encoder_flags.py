@@ -98,10 +98,12 @@ def pop_encoder_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
 def validate(given: dict[str, Any]) -> None:
     """Check the option values up front (before any slow work): usage error on a bad one."""
+    from coolchic.devices import check_device
     from coolchic.options import EncoderOptions
 
     plain = {key: value for key, value in given.items() if key not in ("quality", "preset")}
     try:
         EncoderOptions.from_kwargs(**plain)
+        check_device(plain.get("device", "cpu"))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
