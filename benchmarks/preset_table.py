@@ -26,7 +26,7 @@ from coolchic.evaluation.published import PUBLISHED_NAME, load_published
 from coolchic.evaluation.report import percent, read_points_tsv
 from coolchic.options import PRESETS
 
-ANCHORS = ("avif444", "avif420", "heic420", "jxl", "webp", "jpeg420", PUBLISHED_NAME)
+ANCHORS = ("avif444", "avif444-s4", "avif420", "heic420", "jxl", "webp", "jpeg420", PUBLISHED_NAME)
 MEGAPIXELS_768x512 = 768 * 512 / 1e6
 
 
