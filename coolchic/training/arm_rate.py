@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from coolchic.model.arm import LOG_SCALE_MAX, LOG_SCALE_MIN, Arm, ResidualLinear
-from coolchic.training.dense_stack import DenseStack
+from coolchic.training.dense_stack import DenseStack, parameter_grads
 from coolchic.training.rate import LATENT_MIN_PROBA
 
 SLAB_POSITIONS = 32768
@@ -74,15 +74,17 @@ def _slabs(height: int, width: int, device: torch.device) -> list[tuple[int, int
     return [(r, min(height, r + rows)) for r in range(0, height, rows)]
 
 
-def _gather(slab: Tensor, n: int, rows: int, w: int) -> Tensor:
-    """Contexts ``[n_ctx, rows * w]`` of the slab's last ``rows`` rows (slab: ``[rows + n, w + 2n]``)."""
+def _gather(stack: DenseStack, slab: Tensor, n: int, rows: int, w: int) -> Tensor:
+    """Contexts of the slab's last ``rows`` rows (slab: ``[rows + n, w + 2n]``) as the stack's
+    input ``[n_ctx + 1, rows * w]`` (last row ones)."""
     wide = 2 * n + 1
-    out = slab.new_empty((n * wide + n, rows, w))
+    n_ctx = n * wide + n
+    out = stack.input_buffer(rows * w, slab)
     stride = slab.stride(0)
     windows = slab.as_strided((n + 1, wide, rows, w), (stride, 1, stride, 1))
     out[: n * wide].view(n, wide, rows, w).copy_(windows[:n])
-    out[n * wide :].copy_(windows[n, :n])
-    return out.view(-1, rows * w)
+    out[n * wide : n_ctx].view(n, rows, w).copy_(windows[n, :n])
+    return out
 
 
 def _scatter_add(grad_slab: Tensor, grad_contexts: Tensor, n: int, rows: int, w: int) -> None:
@@ -96,7 +98,7 @@ def _scatter_add(grad_slab: Tensor, grad_contexts: Tensor, n: int, rows: int, w:
 
 
 def _grid_rate(
-    stack: DenseStack, n: int, y: Tensor, grads: bool, weight_grads: list[Tensor], bias_grads: list[Tensor]
+    stack: DenseStack, n: int, y: Tensor, grads: bool, param_grads: list[Tensor]
 ) -> tuple[Tensor, Tensor | None]:
     """Bits of one grid ``[c, h, w]`` and, if ``grads``, d(bits)/dy (ARM gradients accumulated)."""
     c, h, w = y.shape
@@ -106,7 +108,7 @@ def _grid_rate(
     bits = y.new_zeros(())
     for ch in range(c):
         for r0, r1 in _slabs(h, w, y.device):
-            acts = stack.forward(_gather(padded[ch, r0 : r1 + n], n, r1 - r0, w))
+            acts = stack.forward(_gather(stack, padded[ch, r0 : r1 + n], n, r1 - r0, w))
             y_slab = y[ch, r0:r1].reshape(-1)
             slab_bits, grad_y_slab, grad_out = _laplace_slab(y_slab, acts[-1][0], acts[-1][1], grads)
             bits += slab_bits
@@ -114,7 +116,7 @@ def _grid_rate(
                 continue
             assert grad_y is not None and grad_padded is not None and grad_out is not None
             grad_y[ch, r0:r1].copy_(grad_y_slab.view(r1 - r0, w))
-            grad_contexts = stack.backward(acts, grad_out, weight_grads, bias_grads)
+            grad_contexts = stack.backward(acts, grad_out, param_grads)
             _scatter_add(grad_padded[ch, r0 : r1 + n], grad_contexts, n, r1 - r0, w)
     if grad_y is not None and grad_padded is not None:
         grad_y += grad_padded[:, n:, n : n + w]
@@ -127,19 +129,18 @@ class _ArmRate(torch.autograd.Function):
         ctx, stack: DenseStack, n: int, grads: bool, *tensors: Tensor
     ) -> Tensor:
         grids = tensors[2 * len(stack.weights) :]
-        weight_grads, bias_grads = stack.zero_grads()
+        stack_grads = stack.zero_grads()
         total = grids[0].new_zeros(())
         grid_grads = []
         for y in grids:
             if y.numel() == 0:
                 grid_grads.append(torch.zeros_like(y))
                 continue
-            bits, grad = _grid_rate(stack, n, y.detach(), grads, weight_grads, bias_grads)
+            bits, grad = _grid_rate(stack, n, y.detach(), grads, stack_grads)
             total += bits
             grid_grads.append(grad)
         if grads:
-            param_grads = [g for pair in zip(weight_grads, bias_grads) for g in pair]
-            ctx.saved = param_grads + grid_grads
+            ctx.saved = parameter_grads(stack_grads) + grid_grads
         return total
 
     @staticmethod

@@ -17,49 +17,73 @@ from torch import Tensor
 
 @dataclass
 class DenseStack:
-    """Layers ``x -> relu?(W_k x + b_k)`` with effective weights (residual folded: ``W + I``)."""
+    """Layers ``x -> relu?(W_k x + b_k)``, each run as one matmul ``[W_k | b_k] @ [x; 1]``.
+
+    Inputs and hidden activations carry a last row of ones, so that a layer is a single
+    matmul with no separate pass to add the bias, and its weight and bias gradients are one
+    matmul too (measured on the synthesis' 7 -> 40 layer, 16 384 columns, 2 threads:
+    forward 251 -> 166 us, gradients 603 -> 278 us).
+    """
 
     weights: list[Tensor]
-    """``[out_k, in_k]`` each, detached."""
-    biases: list[Tensor]
-    """``[out_k, 1]`` each, detached."""
+    """``[out_k, in_k + 1]`` each: the effective weight (residual folded: ``W + I``) and the
+    bias as last column, detached."""
     relu: list[bool]
     """Whether layer ``k`` is followed by a ReLU."""
 
     @classmethod
     def from_layers(cls, layers: list[tuple[Tensor, Tensor, bool, bool]]) -> DenseStack:
         """``(weight [out, in], bias [out], residual, relu)`` per layer."""
-        weights, biases, relu = [], [], []
+        weights, relu = [], []
         for weight, bias, residual, has_relu in layers:
             w = weight.detach()
             if residual:
                 w = w + torch.eye(w.shape[0], dtype=w.dtype, device=w.device)
-            weights.append(w)
-            biases.append(bias.detach()[:, None])
+            weights.append(torch.cat([w, bias.detach()[:, None]], dim=1))
             relu.append(has_relu)
-        return cls(weights, biases, relu)
+        return cls(weights, relu)
 
-    def zero_grads(self) -> tuple[list[Tensor], list[Tensor]]:
-        """Zeroed accumulators for the weight ``[out, in]`` and bias ``[out]`` gradients."""
-        return [torch.zeros_like(w) for w in self.weights], [torch.zeros_like(b[:, 0]) for b in self.biases]
+    def input_buffer(self, n: int, like: Tensor) -> Tensor:
+        """An input ``[in_0 + 1, n]`` whose last row is ones; the caller fills the rest."""
+        x = like.new_empty((self.weights[0].shape[1], n))
+        x[-1].fill_(1.0)
+        return x
+
+    def zero_grads(self) -> list[Tensor]:
+        """Zeroed gradient accumulators, one ``[out_k, in_k + 1]`` (weight, then bias column) per layer."""
+        return [torch.zeros_like(w) for w in self.weights]
 
     def forward(self, x: Tensor) -> list[Tensor]:
-        """All activations of ``x [in_0, n]``: ``[x, a_1, ..., a_L]`` (``a_L`` is the output)."""
+        """All activations of ``x [in_0 + 1, n]`` (from :meth:`input_buffer`): ``[x, a_1, ..., a_L]``.
+
+        Hidden activations have a ones row appended; the output ``a_L`` does not.
+        """
         acts = [x]
-        for weight, bias, relu in zip(self.weights, self.biases, self.relu):
-            y = torch.addmm(bias, weight, acts[-1])
-            acts.append(y.relu_() if relu else y)
+        last = len(self.weights) - 1
+        for k, (weight, relu) in enumerate(zip(self.weights, self.relu)):
+            rows = weight.shape[0]
+            if k < last:
+                y = x.new_empty((rows + 1, x.shape[1]))
+                y[rows].fill_(1.0)
+                torch.mm(weight, acts[-1], out=y[:rows])
+            else:
+                y = torch.mm(weight, acts[-1])
+            if relu:
+                y[:rows].relu_()
+            acts.append(y)
         return acts
 
-    def backward(
-        self, acts: list[Tensor], grad: Tensor, weight_grads: list[Tensor], bias_grads: list[Tensor]
-    ) -> Tensor:
-        """d(loss)/dx from d(loss)/d(output) ``grad``; parameter gradients added in place."""
-        ones = grad.new_ones(grad.shape[1])
+    def backward(self, acts: list[Tensor], grad: Tensor, grads: list[Tensor]) -> Tensor:
+        """d(loss)/dx ``[in_0, n]`` from d(loss)/d(output) ``grad``; parameter gradients added to ``grads``."""
         for k in range(len(self.weights) - 1, -1, -1):
+            weight = self.weights[k]
             if self.relu[k]:
-                grad = torch.ops.aten.threshold_backward(grad, acts[k + 1], 0.0)
-            weight_grads[k].addmm_(grad, acts[k].t())
-            bias_grads[k].addmv_(grad, ones)
-            grad = self.weights[k].t() @ grad
+                grad = torch.ops.aten.threshold_backward(grad, acts[k + 1][: weight.shape[0]], 0.0)
+            grads[k].addmm_(grad, acts[k].t())
+            grad = weight[:, :-1].t() @ grad
         return grad
+
+
+def parameter_grads(grads: list[Tensor]) -> list[Tensor]:
+    """``[weight_0, bias_0, weight_1, ...]`` gradients from :meth:`DenseStack.zero_grads` accumulators."""
+    return [g for grad in grads for g in (grad[:, :-1].contiguous(), grad[:, -1].contiguous())]

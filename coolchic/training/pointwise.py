@@ -9,11 +9,13 @@ backward recomputes each chunk's activations. Same function, same gradients.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor
 
 from coolchic.model.synthesis import Synthesis
-from coolchic.training.dense_stack import DenseStack
+from coolchic.training.dense_stack import DenseStack, parameter_grads
 
 CHUNK_COLUMNS = 8192
 """Pixels per chunk and torch thread. Default synthesis at 768x512, forward + backward:
@@ -61,8 +63,8 @@ class _Pointwise(torch.autograd.Function):
         x = tensors[-1].detach()
         n = x.shape[1]
         out = x.new_empty((stack.weights[-1].shape[0], n))
-        for s, e in _chunks(n, x.device):
-            out[:, s:e] = stack.forward(x[:, s:e])[-1]
+        for s, e, chunk in _chunk_inputs(stack, x):
+            out[:, s:e] = stack.forward(chunk)[-1]
         ctx.stack = stack
         ctx.shapes = [t.shape for t in tensors[:-1]]
         ctx.save_for_backward(x)
@@ -72,10 +74,20 @@ class _Pointwise(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         stack: DenseStack = ctx.stack
         (x,) = ctx.saved_tensors
-        weight_grads, bias_grads = stack.zero_grads()
+        grads = stack.zero_grads()
         grad_x = torch.empty_like(x)
-        for s, e in _chunks(x.shape[1], x.device):
-            acts = stack.forward(x[:, s:e])
-            grad_x[:, s:e] = stack.backward(acts, grad_out[:, s:e], weight_grads, bias_grads)
-        params = [g for pair in zip(weight_grads, bias_grads) for g in pair]
+        for s, e, chunk in _chunk_inputs(stack, x):
+            acts = stack.forward(chunk)
+            grad_x[:, s:e] = stack.backward(acts, grad_out[:, s:e], grads)
+        params = parameter_grads(grads)
         return (None, *(g.reshape(shape) for g, shape in zip(params, ctx.shapes)), grad_x)
+
+
+def _chunk_inputs(stack: DenseStack, x: Tensor) -> Iterator[tuple[int, int, Tensor]]:
+    """``(start, end, stack input)`` per chunk of ``x``'s columns; one input buffer is reused."""
+    chunks = _chunks(x.shape[1], x.device)
+    buffer = stack.input_buffer(chunks[0][1] - chunks[0][0], x)
+    for s, e in chunks:
+        chunk = buffer[:, : e - s] if e - s < buffer.shape[1] else buffer
+        chunk[:-1].copy_(x[:, s:e])
+        yield s, e, chunk
