@@ -9,14 +9,19 @@
 # it ends, so that a run cut short still returns what it measured:
 #   1. tests/test_cuda.py (stops here if the GPU path is wrong);
 #   2. benchmarks/step_parts.py --device cuda --whole-step (ms per part and per iteration);
-#   3. benchmarks/preset_timing.py: fast, medium, slow on kodim01 at quality 60, one at a time;
-#   4. until DEADLINE_S: the slow preset at 4 λ on the 4 images, WORKERS encodes at once,
-#      a point started only when the time left exceeds 1.3 x the worker's last point.
+#   3. benchmarks/preset_timing.py: TIMED_PRESETS (default fast,medium,slow) on kodim01 at
+#      quality 60, one at a time;
+#   4. until DEADLINE_S: RD_PRESET (default slow) at 4 λ on the 4 images, WORKERS encodes at
+#      once, a point started only when the time left exceeds 1.3 x the worker's estimate (first
+#      2 x the preset's time alone, then its last point). In a 15-minute lease `slow` (379 s
+#      alone on an H200) leaves no time for stage 4: use RD_PRESET=medium there.
 set -u
 OUT=${OUT:?set OUT to the output folder}
 DATA=${DATA:-../shared/data}
 DEADLINE_S=${DEADLINE_S:-540}
 WORKERS=${WORKERS:-4}
+RD_PRESET=${RD_PRESET:-slow}
+TIMED_PRESETS=${TIMED_PRESETS:-fast,medium,slow}
 PY=${PYTHON:-python3}
 export PYTHONPATH="$PWD:$PWD/cli${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
@@ -34,21 +39,21 @@ log "2. step parts"
 $PY benchmarks/step_parts.py --device cuda --whole-step --threads 2 2>&1 | tee "$OUT/step_parts_cuda.txt"
 
 log "3. presets on kodim01"
-$PY benchmarks/preset_timing.py --presets fast,medium,slow --images kodim01 --device cuda --threads 2 \
+$PY benchmarks/preset_timing.py --presets "$TIMED_PRESETS" --images kodim01 --device cuda --threads 2 \
     --quality 60 --kodak "$DATA/kodak" --out "$OUT/preset_timing_cuda.tsv"
-slow_s=$(awk -F'\t' '$2 == "slow" {print int($6)}' "$OUT/preset_timing_cuda.tsv")
-log "slow alone: ${slow_s:-?} s"
+alone_s=$(awk -F'\t' -v p="$RD_PRESET" '$2 == p {print int($6)}' "$OUT/preset_timing_cuda.tsv")
+log "$RD_PRESET alone: ${alone_s:-?} s"
 
-log "4. slow preset RD points, $WORKERS at once, until ${DEADLINE_S} s"
+log "4. $RD_PRESET preset RD points, $WORKERS at once, until ${DEADLINE_S} s"
 worker() {  # worker INDEX IMAGE:LAMBDA ...
-    local index=$1 estimate=$((2 * ${slow_s:-100})) point left start
+    local index=$1 estimate=$((2 * ${alone_s:-100})) point left start
     shift
     for point in "$@"; do
         left=$((DEADLINE_S - SECONDS))
         (( left * 10 > estimate * 13 )) || { log "worker $index: ${left} s left, skips $point"; continue; }
         start=$SECONDS
         timeout "$left" $PY benchmarks/kodak_budget.py --images "${point%%:*}" --lambdas "${point##*:}" \
-            --preset slow --device cuda --threads 1 --data "$DATA" --out "$OUT/rd_worker$index.tsv" \
+            --preset "$RD_PRESET" --device cuda --threads 1 --data "$DATA" --out "$OUT/rd_worker$index.tsv" \
             || log "worker $index: $point did not finish"
         estimate=$((SECONDS - start))
     done
