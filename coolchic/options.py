@@ -155,7 +155,9 @@ class EncoderOptions:
     so that no latent gets entropy-coder scale 0: the 3.0 format and its reference encoder
     use such symbols (70 of the 120 official Kodak streams) and constriction >= 0.3.3
     refuses them; avoiding them costs rate at high λ (+55 % latent bits on kodim23 at
-    λ = 0.02, see :mod:`coolchic.training.zero_scale`).
+    λ = 0.02, see :mod:`coolchic.training.zero_scale`). With ``pretrained`` (the default) the
+    ``lean`` recipe starts its first warm-up candidate from the package's pretrained networks
+    when the architecture has some (:mod:`coolchic.training.pretrained`).
     """
 
     lmbda: float = 1e-3
@@ -174,6 +176,7 @@ class EncoderOptions:
     recipe: str = "c3"
     finish_on_interrupt: bool = False
     avoid_zero_scales: bool = False
+    pretrained: bool = True
 
     def __post_init__(self) -> None:
         arm = _int_tuple(self.layers_arm, "layers_arm", "comma-separated equal widths like '24,24' (or '')")
@@ -217,8 +220,9 @@ class EncoderOptions:
             raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {self.recipe!r}")
         if not isinstance(self.finish_on_interrupt, bool):
             raise ValueError(f"finish_on_interrupt: expected True or False, got {self.finish_on_interrupt!r}")
-        if not isinstance(self.avoid_zero_scales, bool):
-            raise ValueError(f"avoid_zero_scales: expected True or False, got {self.avoid_zero_scales!r}")
+        for name in ("avoid_zero_scales", "pretrained"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}")
         parse_layers_synthesis(self.layers_synthesis, 3)
         self.architecture(3)
 

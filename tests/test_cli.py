@@ -230,3 +230,21 @@ def test_progress_bar_on_terminal_and_lines_otherwise():
         lines(Event(phase, 10))
     lines.close()
     assert plain.getvalue().count("\n") == 2 and "\r" not in plain.getvalue()
+
+
+def test_no_pretrained_flag_reaches_the_encoder_options() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from coolchic_cli import encoder_flags
+
+    seen: list[dict[str, object]] = []
+
+    @click.command()
+    @encoder_flags.encoder_flags
+    def command(**params: object) -> None:
+        seen.append(encoder_flags.pop_encoder_kwargs(params))
+
+    for args, want in (([], None), (["--no-pretrained"], False)):
+        assert CliRunner().invoke(command, args).exit_code == 0
+        assert seen[-1].get("pretrained") == want

@@ -67,15 +67,22 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--avoid-zero-scales", "avoid_zero_scales", is_flag=True, default=None,
                      help="No entropy-coder scale 0 in the stream (decodable with constriction >= 0.3.3; "
                      "costs rate at low quality)."),
+        click.option("--no-pretrained", "pretrained", flag_value=False, default=None,
+                     help="Start every warm-up candidate from random networks (the lean recipe "
+                     "otherwise starts one from the package's pretrained networks)."),
     ]
     for flag in reversed(flags):
         func = flag(func)
     return func
 
 
+NEGATIVE_FLAGS = ("pretrained",)
+"""Flags whose given value is False (``--no-pretrained``): kept, where other False flags mean
+"not given"."""
+
 ENCODER_KEYS = (
     "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "recipe",
-    "finish_on_interrupt", "avoid_zero_scales",
+    "finish_on_interrupt", "avoid_zero_scales", "pretrained",
 )
 
 
@@ -88,7 +95,8 @@ def _recipes() -> list[str]:
 def pop_encoder_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """Remove the encoder flags from a command's parameters; return those that were given."""
     given = {key: params.pop(key) for key in ENCODER_KEYS if key in params}
-    given = {key: value for key, value in given.items() if value is not None and value is not False}
+    given = {key: value for key, value in given.items()
+             if value is not None and (value is not False or key in NEGATIVE_FLAGS)}
     if "quality" in given and "lmbda" in given:
         raise click.UsageError("--quality and --lmbda are mutually exclusive")
     if "workdir" in given:

@@ -29,6 +29,7 @@ from coolchic.training.evaluation import Evaluator, TestResult
 from coolchic.training.model import CoolChicModel
 from coolchic.training.nn_quant import QuantizedModule, SearchMode, quantize_networks
 from coolchic.training.phase import run_phase
+from coolchic.training.pretrained import load_networks, pretrained_state
 from coolchic.training.progress import ProgressCallback, ProgressClock, ProgressEvent
 from coolchic.training.schedule import Recipe, build_recipe
 from coolchic.training.stopper import Stopper
@@ -136,12 +137,19 @@ def _warm_up(
     clock: ProgressClock,
     stopper: Stopper,
 ) -> CoolChicModel:
-    """Each round trains its candidates; the best ones enter the next round; the best is kept."""
+    """Each round trains its candidates; the best ones enter the next round; the best is kept.
+
+    The first candidate starts from pretrained networks when the recipe and options ask for
+    them and the architecture has some.
+    """
+    count = recipe.warmup[0][0] if recipe.warmup else 1
+    candidates = [CoolChicModel(arch, tgt.height, tgt.width, init_gen) for _ in range(count)]
+    state = pretrained_state(arch) if recipe.pretrained and options.pretrained else None
+    if state is not None:
+        load_networks(candidates[0], state)
+    candidates = [model.to(options.device) for model in candidates]
     if not recipe.warmup:
-        return CoolChicModel(arch, tgt.height, tgt.width, init_gen).to(options.device)
-    candidates = [
-        CoolChicModel(arch, tgt.height, tgt.width, init_gen).to(options.device) for _ in range(recipe.warmup[0][0])
-    ]
+        return candidates[0]
     keeps = [n for n, _ in recipe.warmup[1:]] + [1]
     for (_, phase), keep in zip(recipe.warmup, keeps):
         losses = []

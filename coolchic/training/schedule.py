@@ -54,6 +54,8 @@ class Recipe:
     warmup: tuple[tuple[int, Phase], ...]
     phases: tuple[Phase, ...]
     nn_search: Literal["full", "greedy"] = "full"
+    pretrained: bool = False
+    """Whether the first candidate starts from :mod:`coolchic.training.pretrained` networks."""
 
     def planned_iterations(self) -> int:
         """Iterations if no phase stops early (for progress / ETA)."""
@@ -120,7 +122,8 @@ def lean_recipe(
     lr_networks: float | None = None,
     n_tests: int = 20,
 ) -> Recipe:
-    """Short recipe: warm-up of ``candidates``, noise phase, one STE phase, quantise, latents.
+    """Short recipe: warm-up of ``candidates`` (the first one from pretrained networks, see
+    :mod:`coolchic.training.pretrained`), noise phase, one STE phase, quantise, latents.
 
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
@@ -145,7 +148,7 @@ def lean_recipe(
               optimizer=optimizer, **ste),  # type: ignore[arg-type]
         Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste),  # type: ignore[arg-type]
     )
-    return Recipe(((candidates, warm),) if candidates > 1 else (), phases, "greedy")
+    return Recipe(((candidates, warm),) if candidates > 1 else (), phases, "greedy", pretrained=True)
 
 
 RECIPES = {"c3": c3_recipe, "lean": lean_recipe}

@@ -1,0 +1,55 @@
+"""Pretrained networks (:mod:`coolchic.training.pretrained`): stored per preset architecture,
+loaded into the lean recipe's first warm-up candidate only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import coolchic
+from coolchic.api import encoder_options
+from coolchic.c3.payload import read_payload
+from coolchic.container import read_container
+from coolchic.testcard import render_test_card
+from coolchic.training import encoder, pretrained
+from coolchic.training.model import CoolChicModel
+
+TINY = dict(n_itr=60, seed=0, threads=1, layers_synthesis="8-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1,1",
+            layers_arm="8,8", n_ctx_rowcol=1, recipe="lean")
+
+
+def test_the_stored_networks_fit_their_preset() -> None:
+    for preset in pretrained.SOURCES.values():
+        arch = encoder_options(preset=preset).architecture(3)
+        state = pretrained.pretrained_state(arch)
+        assert state is not None, preset
+        model = CoolChicModel(arch, 64, 64, torch.Generator().manual_seed(0))
+        pretrained.load_networks(model, state)
+        for name, value in state.items():
+            assert torch.equal(dict(model.named_parameters())[name], value)
+
+
+def test_unknown_architectures_start_at_random() -> None:
+    assert pretrained.pretrained_state(encoder_options(**TINY).architecture(3)) is None
+
+
+def test_stored_networks_go_to_the_first_candidate_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    card = render_test_card(40, 32)
+    frame = read_payload(read_container(coolchic.encode(card, **TINY).data)[2])
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    pretrained.save_networks(frame, tmp_path / "tiny.npz")
+    state = pretrained.pretrained_state(frame.architecture)
+    assert state is not None
+    for name, value in pretrained.frame_networks(frame).items():
+        np.testing.assert_array_equal(state[name].numpy(), value)
+
+    loaded: list[CoolChicModel] = []
+    monkeypatch.setattr(encoder, "load_networks", lambda model, s: loaded.append(model))
+    coolchic.encode(card, **TINY)
+    assert len(loaded) == 1
+    coolchic.encode(card, **{**TINY, "pretrained": False})
+    coolchic.encode(card, **{**TINY, "recipe": "c3", "n_itr": 10})
+    assert len(loaded) == 1
