@@ -15,37 +15,18 @@ dominated by the other processes' load (0.7-2 s) and are not comparable.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
-from coolchic.options import LIGHT_ARCHITECTURE, EncoderOptions
-from coolchic.planes import Planes
 from coolchic.training.allocator import reuse_freed_memory
-from coolchic.training.evaluation import Evaluator
-from coolchic.training.loop import train_step
-from coolchic.training.quantizers import noise_quantize
-from coolchic.training.target import Target
 
-from step_parts import HEIGHT, WIDTH, random_latent_model  # benchmarks/ is on sys.path under pytest
+from step_parts import training_step  # benchmarks/ is on sys.path under pytest
 
 
 @pytest.mark.parametrize("architecture", ["default", "light"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_train_step_768x512(benchmark, threads: int, architecture: str) -> None:  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(0)
-    planes = Planes("rgb", 8, tuple(rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8) for _ in range(3)))
-    target = Target(planes, "cpu")
-    generator = torch.Generator().manual_seed(0)
-    options = EncoderOptions.from_kwargs(**(LIGHT_ARCHITECTURE if architecture == "light" else {}))
-    model = random_latent_model(options, generator)
-    params = list(model.parameters())
-    optimizer = torch.optim.Adam(params, lr=1e-3, foreach=True)
-    evaluate = Evaluator(target, 1e-3)
-
-    def step() -> None:
-        train_step(model, lambda x: noise_quantize(x, 0.3, 2.0, generator), evaluate, optimizer, params)
-
+    step = training_step(torch.device("cpu"), architecture, "adam")
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:

@@ -106,30 +106,28 @@ def step_parts(device: torch.device) -> dict[str, Callable[[], None]]:
     }
 
 
-def whole_steps(device: torch.device) -> dict[str, Callable[[], None]]:
-    """:func:`~coolchic.training.loop.train_step` of the default and light models, with the
-    ``lean`` recipe's optimiser (SOAP for the networks) and with plain Adam."""
+def training_step(device: torch.device, architecture: str, optimiser: str) -> Callable[[], None]:
+    """One :func:`~coolchic.training.loop.train_step` of the ``default`` or ``light`` model on a
+    random 768x512 image, with the ``lean`` recipe's main-phase optimiser (``soap``: SOAP for
+    the networks) or plain Adam (``adam``)."""
     rng = np.random.default_rng(0)
     planes = Planes("rgb", 8, tuple(rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8) for _ in range(3)))
     evaluate = Evaluator(Target(planes, str(device)), 1e-3)
     medium = encoder_options(preset="medium")
-    main_phase = build_recipe(medium.recipe, medium.n_itr, medium.start_lr).phases[0]
+    phase = dataclasses.replace(build_recipe(medium.recipe, medium.n_itr, medium.start_lr).phases[0],
+                                optimizer=optimiser)
+    arch = LIGHT_ARCHITECTURE if architecture == "light" else {}
+    model = random_latent_model(EncoderOptions.from_kwargs(**arch), torch.Generator().manual_seed(0)).to(device)
+    params = list(model.parameters())
+    optimizer = make_optimizer(model, phase)
     noise = torch.Generator(device=device).manual_seed(1)
-    steps = {}
-    for name, arch in (("default", {}), ("light", LIGHT_ARCHITECTURE)):
-        for optimiser in ("soap", "adam"):
-            model = random_latent_model(EncoderOptions.from_kwargs(**arch), torch.Generator().manual_seed(0))
-            model = model.to(device)
-            params = list(model.parameters())
-            phase = dataclasses.replace(main_phase, optimizer=optimiser)
-            optimizer = make_optimizer(model, phase)
+    return lambda: train_step(model, lambda x: noise_quantize(x, 0.3, 2.0, noise), evaluate, optimizer, params)
 
-            def step(model: CoolChicModel = model, optimizer: torch.optim.Optimizer = optimizer,
-                     params: list[torch.nn.Parameter] = params) -> None:
-                train_step(model, lambda x: noise_quantize(x, 0.3, 2.0, noise), evaluate, optimizer, params)
 
-            steps[f"step, {name}, {optimiser}"] = step
-    return steps
+def whole_steps(device: torch.device) -> dict[str, Callable[[], None]]:
+    """:func:`training_step` of the default and light models, with SOAP and with Adam."""
+    return {f"step, {architecture}, {optimiser}": training_step(device, architecture, optimiser)
+            for architecture in ("default", "light") for optimiser in ("soap", "adam")}
 
 
 def dense_dtype_rows(threads: int) -> list[tuple[str, float]]:
