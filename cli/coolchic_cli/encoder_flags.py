@@ -76,10 +76,6 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-NEGATIVE_FLAGS = ("pretrained",)
-"""Flags whose given value is False (``--no-pretrained``): kept, where other False flags mean
-"not given"."""
-
 ENCODER_KEYS = (
     "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "recipe",
     "finish_on_interrupt", "avoid_zero_scales", "pretrained",
@@ -95,8 +91,7 @@ def _recipes() -> list[str]:
 def pop_encoder_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     """Remove the encoder flags from a command's parameters; return those that were given."""
     given = {key: params.pop(key) for key in ENCODER_KEYS if key in params}
-    given = {key: value for key, value in given.items()
-             if value is not None and (value is not False or key in NEGATIVE_FLAGS)}
+    given = {key: value for key, value in given.items() if value is not None}  # None: not given
     if "quality" in given and "lmbda" in given:
         raise click.UsageError("--quality and --lmbda are mutually exclusive")
     if "workdir" in given:
