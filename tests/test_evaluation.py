@@ -280,3 +280,17 @@ def test_the_cache_key_follows_what_a_preset_runs(
     before = point_key(CoolchicCodec(preset="fast"), image, 1e-3)
     monkeypatch.setitem(PRESETS, "fast", {**PRESETS["fast"], "layers_arm": "8,8"})
     assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before
+
+
+def test_the_cache_key_follows_the_pretrained_networks(
+    image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Points measured with other stored networks (or none) are not reused."""
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+    from coolchic.training import pretrained
+
+    image = load_images(image_dir, None, None)[0]
+    before = point_key(CoolchicCodec(preset="fast"), image, 1e-3)
+    monkeypatch.setattr(pretrained, "fingerprint", lambda arch: "another set")
+    assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before

@@ -53,3 +53,16 @@ def test_stored_networks_go_to_the_first_candidate_only(tmp_path: Path, monkeypa
     coolchic.encode(card, **{**TINY, "pretrained": False})
     coolchic.encode(card, **{**TINY, "recipe": "c3", "n_itr": 10})
     assert len(loaded) == 1
+
+
+def test_the_fingerprint_follows_the_stored_networks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    card = render_test_card(40, 32)
+    first, second = (read_payload(read_container(coolchic.encode(card, **{**TINY, "seed": s}).data)[2])
+                     for s in (0, 1))
+    monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
+    assert pretrained.fingerprint(first.architecture) is None
+    pretrained.save_networks(first, tmp_path / "tiny.npz")
+    stored_first = pretrained.fingerprint(first.architecture)
+    assert stored_first is not None
+    pretrained.save_networks(second, tmp_path / "tiny.npz")
+    assert pretrained.fingerprint(first.architecture) not in (None, stored_first)

@@ -68,10 +68,15 @@ class CoolchicCodec(Codec):
 
     def options(self) -> dict[str, Any]:
         """Part of the cache key: every resolved encoder option that shapes the result, so a
-        redefined preset or default never reuses points measured under the old one."""
+        redefined preset or default, or other pretrained networks, never reuses points measured
+        under the old ones."""
+        from coolchic.training.pretrained import fingerprint
+
         options = self._encoder_options()
         resolved = {f.name: getattr(options, f.name) for f in fields(EncoderOptions) if f.name not in _NOT_IN_KEY}
-        return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
+        networks = fingerprint(options.architecture(3)) if options.pretrained else None
+        return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version(),
+                "pretrained_networks": networks}
 
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         from coolchic import api

@@ -9,14 +9,16 @@ architectures (:data:`SOURCES`), from encodes of the rendered test card
 recipe gives them to its first warm-up candidate, and the warm-up keeps whichever
 candidate trains best. Architectures without stored networks start at random.
 
-Regenerate the files (a few minutes; they depend on the training code)::
+Regenerate the files (minutes each; they depend on the training code), all or the named sets::
 
-    .venv/bin/python -m coolchic.training.pretrained
+    .venv/bin/python -m coolchic.training.pretrained [light] [default]
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,10 +30,9 @@ from coolchic.model.reconstruct import build_decoder
 from coolchic.training.model import CoolChicModel
 
 FOLDER = Path(__file__).with_name("pretrained")
-SOURCES = {"light": "fast"}
-"""Stored network sets and the preset whose architecture (and recipe) each one is made with.
-Only ``fast`` has a set so far: ``medium`` and ``slow`` (the default architecture) were not
-measured with one yet."""
+SOURCES = {"light": "fast", "default": "medium"}
+"""Stored network sets and the preset whose architecture (and recipe) each one is made with:
+``light`` serves ``fast``, ``default`` serves ``medium`` and ``slow``."""
 N_ITR, LMBDA, SIZE = 1150, 1e-3, (768, 512)
 """Length, λ and test-card size of the encodes the stored networks come from."""
 
@@ -54,6 +55,19 @@ def pretrained_state(arch: Architecture) -> dict[str, torch.Tensor] | None:
     """The stored network parameters for ``arch`` (state-dict names), or None if there are none."""
     arrays = _stored().get(_key(arch))
     return None if arrays is None else {name: torch.from_numpy(value) for name, value in arrays.items()}
+
+
+def fingerprint(arch: Architecture) -> str | None:
+    """A short hash of the stored networks for ``arch`` (None if there are none), so that
+    benchmark caches keyed on it never reuse points measured with other networks."""
+    arrays = _stored().get(_key(arch))
+    if arrays is None:
+        return None
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return digest.hexdigest()[:16]
 
 
 @torch.no_grad()
@@ -81,16 +95,22 @@ def save_networks(frame: Frame, path: Path) -> None:
     np.savez(path, architecture=np.array(_key(frame.architecture)), **frame_networks(frame))
 
 
-def main() -> None:
-    """Encode the test card with each source preset and store the trained networks."""
+def main(names: list[str]) -> None:
+    """Encode the test card with the source preset of each named set (all when none are
+    named) and store the trained networks."""
     from coolchic.api import encoder_options
     from coolchic.imageconv import to_planes
     from coolchic.testcard import render_test_card
     from coolchic.training.encoder import fit
 
+    unknown = sorted(set(names) - set(SOURCES))
+    if unknown:
+        raise SystemExit(f"unknown set(s) {', '.join(unknown)} (stored sets: {', '.join(SOURCES)})")
     FOLDER.mkdir(exist_ok=True)
     planes = to_planes(render_test_card(*SIZE))
     for name, preset in SOURCES.items():
+        if names and name not in names:
+            continue
         options = encoder_options(preset=preset, n_itr=N_ITR, lmbda=LMBDA, seed=0, threads=1, pretrained=False)
         frame = fit(planes, options)
         save_networks(frame, FOLDER / f"{name}.npz")
@@ -98,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
