@@ -36,7 +36,9 @@ def test_unknown_architectures_start_at_random() -> None:
     assert pretrained.pretrained_state(encoder_options(**TINY).architecture(3)) is None
 
 
-def test_stored_networks_go_to_the_first_candidate_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stored_networks_go_to_the_first_and_the_backup_candidate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     card = render_test_card(40, 32)
     frame = read_payload(read_container(coolchic.encode(card, **TINY).data)[2])
     monkeypatch.setattr(pretrained, "FOLDER", tmp_path)
@@ -47,12 +49,24 @@ def test_stored_networks_go_to_the_first_candidate_only(tmp_path: Path, monkeypa
         np.testing.assert_array_equal(state[name].numpy(), value)
 
     loaded: list[CoolChicModel] = []
+    warmed: list[tuple[CoolChicModel, float | None]] = []
+    run_phase = encoder.run_phase
+
+    def spy(model: CoolChicModel, phase, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if phase.name.startswith("warmup"):
+            warmed.append((model, phase.lr_networks))
+        return run_phase(model, phase, *args, **kwargs)
+
     monkeypatch.setattr(encoder, "load_networks", lambda model, s: loaded.append(model))
+    monkeypatch.setattr(encoder, "run_phase", spy)
     coolchic.encode(card, **TINY)
-    assert len(loaded) == 1
+    # three candidates: the first and the last start from the stored networks, the last
+    # (the backup) warming its networks up at 0.3 x the learning rate
+    assert [model for model, _ in warmed] == [loaded[0], warmed[1][0], loaded[1]]
+    assert [lr for _, lr in warmed] == [None, None, pytest.approx(0.3 * encoder_options(**TINY).start_lr)]
     coolchic.encode(card, **{**TINY, "pretrained": False})
     coolchic.encode(card, **{**TINY, "recipe": "c3", "n_itr": 10})
-    assert len(loaded) == 1
+    assert len(loaded) == 2
 
 
 def test_the_fingerprint_follows_the_stored_networks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

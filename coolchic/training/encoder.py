@@ -15,6 +15,7 @@ the quick search and the best model so far is returned.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -140,25 +141,33 @@ def _warm_up(
     """Each round trains its candidates; the best ones enter the next round; the best is kept.
 
     The first candidate starts from pretrained networks when the recipe and options ask for
-    them and the architecture has some.
+    them and the architecture has some; with ``recipe.pretrained_backup_lr`` so does the last,
+    its networks warmed up at that rate. Every candidate is drawn first, so the random ones
+    and the noise draws are the same either way.
     """
     count = recipe.warmup[0][0] if recipe.warmup else 1
     candidates = [CoolChicModel(arch, tgt.height, tgt.width, init_gen) for _ in range(count)]
     state = pretrained_state(arch) if recipe.pretrained and options.pretrained else None
+    backup = None
     if state is not None:
         load_networks(candidates[0], state)
+        if recipe.pretrained_backup_lr is not None and count > 2:
+            backup = candidates[-1]
+            load_networks(backup, state)
     candidates = [model.to(options.device) for model in candidates]
     if not recipe.warmup:
         return candidates[0]
     keeps = [n for n, _ in recipe.warmup[1:]] + [1]
     for (_, phase), keep in zip(recipe.warmup, keeps):
+        backup_phase = replace(phase, lr_networks=recipe.pretrained_backup_lr)
         losses = []
         for model in candidates:
             if stopper.requested():
                 clock.skip(phase.max_itr)
                 losses.append(evaluate(model).loss)
             else:
-                losses.append(run_phase(model, phase, evaluate, noise_gen, clock, stopper).loss)
+                this_phase = backup_phase if model is backup else phase
+                losses.append(run_phase(model, this_phase, evaluate, noise_gen, clock, stopper).loss)
         order = sorted(range(len(candidates)), key=lambda i: losses[i])
         candidates = [candidates[i] for i in order[:keep]]
     return candidates[0]

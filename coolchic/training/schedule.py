@@ -56,6 +56,11 @@ class Recipe:
     nn_search: Literal["full", "greedy"] = "full"
     pretrained: bool = False
     """Whether the first candidate starts from :mod:`coolchic.training.pretrained` networks."""
+    pretrained_backup_lr: float | None = None
+    """When set (and pretrained networks are used), the last warm-up candidate also starts
+    from them instead of at random, its networks' warm-up learning rate lowered to this: a
+    backup for the rare warm-up whose first candidate spikes at the full rate (see
+    ``recipe_study.md``, session 6). Encodes that the first candidate wins are unchanged."""
 
     def planned_iterations(self) -> int:
         """Iterations if no phase stops early (for progress / ETA)."""
@@ -121,6 +126,7 @@ def lean_recipe(
     optimizer: Literal["adam", "soap"] = "soap",
     lr_networks: float | None = None,
     n_tests: int = 20,
+    backup_lr_factor: float = 0.3,
 ) -> Recipe:
     """Short recipe: warm-up of ``candidates`` (the first one from pretrained networks, see
     :mod:`coolchic.training.pretrained`), noise phase, one STE phase, quantise, latents.
@@ -128,7 +134,9 @@ def lean_recipe(
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
-    latents' ``start_lr``), the latents with Adam.
+    latents' ``start_lr``), the latents with Adam. With pretrained networks the last
+    candidate starts from them too, its networks warmed up at ``backup_lr_factor`` times
+    their rate (:attr:`Recipe.pretrained_backup_lr`).
     """
     def length(frac: float) -> int:
         return max(1, round(frac * n_itr))
@@ -148,7 +156,9 @@ def lean_recipe(
               optimizer=optimizer, **ste),  # type: ignore[arg-type]
         Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste),  # type: ignore[arg-type]
     )
-    return Recipe(((candidates, warm),) if candidates > 1 else (), phases, "greedy", pretrained=True)
+    backup_lr = backup_lr_factor * (start_lr if lr_networks is None else lr_networks)
+    return Recipe(((candidates, warm),) if candidates > 1 else (), phases, "greedy", pretrained=True,
+                  pretrained_backup_lr=backup_lr if candidates > 2 else None)
 
 
 RECIPES = {"c3": c3_recipe, "lean": lean_recipe}
