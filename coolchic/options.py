@@ -156,8 +156,8 @@ class EncoderOptions:
     use such symbols (70 of the 120 official Kodak streams) and constriction >= 0.3.3
     refuses them; avoiding them costs rate at high λ (+55 % latent bits on kodim23 at
     λ = 0.02, see :mod:`coolchic.training.zero_scale`). With ``pretrained`` (the default) the
-    ``lean`` recipe starts its first warm-up candidate from the package's pretrained networks
-    when the architecture has some (:mod:`coolchic.training.pretrained`).
+    ``lean`` recipe starts its first and last warm-up candidates from the package's pretrained
+    networks when the architecture has some (:mod:`coolchic.training.pretrained`).
     """
 
     lmbda: float = 1e-3

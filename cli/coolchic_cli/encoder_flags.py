@@ -69,7 +69,7 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
                      "costs rate at low quality)."),
         click.option("--no-pretrained", "pretrained", flag_value=False, default=None,
                      help="Start every warm-up candidate from random networks (the lean recipe "
-                     "otherwise starts one from the package's pretrained networks)."),
+                     "otherwise starts two from the package's pretrained networks)."),
     ]
     for flag in reversed(flags):
         func = flag(func)

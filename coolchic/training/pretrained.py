@@ -6,8 +6,9 @@ start: on Kodak with the ``fast`` preset they cut the RD loss by 16-40 % at equa
 (``benchmarks/results/recipe_study.md``). The package stores such networks for preset
 architectures (:data:`SOURCES`), from encodes of the rendered test card
 (:func:`coolchic.testcard.render_test_card`, so no outside image is needed); the ``lean``
-recipe gives them to its first warm-up candidate, and the warm-up keeps whichever
-candidate trains best. Architectures without stored networks start at random.
+recipe gives them to its first warm-up candidate (and, trained at a lower rate, to its last
+one as a backup: :attr:`coolchic.training.schedule.Recipe.pretrained_backup_lr`), and the
+warm-up keeps whichever candidate trains best. Architectures without stored networks start at random.
 
 Regenerate the files (minutes each; they depend on the training code), all or the named sets::
 
