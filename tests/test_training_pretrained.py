@@ -1,5 +1,5 @@
 """Pretrained networks (:mod:`coolchic.training.pretrained`): stored per preset architecture,
-loaded into the lean recipe's first warm-up candidate only."""
+loaded into the lean recipe's first warm-up candidate and its backup (the last one) only."""
 
 from __future__ import annotations
 

@@ -151,7 +151,7 @@ def _warm_up(
     backup = None
     if state is not None:
         load_networks(candidates[0], state)
-        if recipe.pretrained_backup_lr is not None and count > 2:
+        if recipe.pretrained_backup_lr is not None and count > 1:  # the recipe chooses when; never the first
             backup = candidates[-1]
             load_networks(backup, state)
     candidates = [model.to(options.device) for model in candidates]

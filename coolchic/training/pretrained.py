@@ -42,26 +42,26 @@ def _key(arch: Architecture) -> str:
     return json.dumps(asdict(arch), sort_keys=True)
 
 
-def _stored() -> dict[str, dict[str, np.ndarray]]:
-    """Every stored set, by architecture key."""
-    sets = {}
+def _stored(arch: Architecture) -> dict[str, np.ndarray] | None:
+    """The stored arrays for ``arch`` by parameter name, or None if no set has its architecture."""
+    key = _key(arch)
     for path in sorted(FOLDER.glob("*.npz")):
         with np.load(path) as data:
-            arrays = {name: data[name] for name in data.files}
-        sets[str(arrays.pop("architecture"))] = arrays
-    return sets
+            if str(data["architecture"]) == key:
+                return {name: data[name] for name in data.files if name != "architecture"}
+    return None
 
 
 def pretrained_state(arch: Architecture) -> dict[str, torch.Tensor] | None:
     """The stored network parameters for ``arch`` (state-dict names), or None if there are none."""
-    arrays = _stored().get(_key(arch))
+    arrays = _stored(arch)
     return None if arrays is None else {name: torch.from_numpy(value) for name, value in arrays.items()}
 
 
 def fingerprint(arch: Architecture) -> str | None:
     """A short hash of the stored networks for ``arch`` (None if there are none), so that
     benchmark caches keyed on it never reuse points measured with other networks."""
-    arrays = _stored().get(_key(arch))
+    arrays = _stored(arch)
     if arrays is None:
         return None
     digest = hashlib.sha256()
