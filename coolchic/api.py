@@ -36,7 +36,7 @@ from .container import (
 from .devices import check_device
 from .errors import CorruptDataError, ImageTooLargeError, NotCoolchicError, TruncatedDataError
 from .imageconv import YUV420, planes_to_array, planes_to_yuv420, to_planes
-from .options import PRESETS, EncoderOptions
+from .options import EncoderOptions, preset_values
 from .planes import ColorFormat, Planes
 from .threads import torch_threads
 
@@ -318,9 +318,8 @@ def encoder_options(quality: float | None = None, preset: str | None = None, **o
             raise ValueError("quality: give either quality or lmbda, not both")
         options = {**options, "lmbda": quality_to_lmbda(quality)}
     if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(PRESETS))})")
-        options = {**PRESETS[preset], **options}
+        lmbda = EncoderOptions.from_kwargs(**options).lmbda  # checked before it picks values
+        options = {**preset_values(preset, lmbda), **options}
     return EncoderOptions.from_kwargs(**options)
 
 
@@ -379,7 +378,8 @@ def encode(
     converted, alpha or high-bit modes rejected) or :class:`~coolchic.YUV420` (8/10 bits).
     ``quality`` (0–100, see :func:`quality_to_lmbda`) and ``options`` (the names of
     :class:`~coolchic.options.EncoderOptions`: ``lmbda``, ``n_itr``, ``layers_synthesis`` …)
-    configure the encoder; ``preset`` names an entry of ``coolchic.options.PRESETS`` whose
+    configure the encoder; ``preset`` names an entry of ``coolchic.options.PRESETS`` (with the
+    light decoder from λ ``LOW_RATE_LMBDA`` up, :func:`~coolchic.options.preset_values`) whose
     values the explicit ``options`` override; ``progress`` receives training events; setting
     ``stop`` (from another thread) ends training early and encodes the best model so far. ``icc_profile``, ``exif``
     and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.

@@ -54,6 +54,21 @@ are in the README). They are budgets in iterations, so they get faster with the 
 step. ``quality`` / ``lmbda`` stay the caller's choice.
 """
 
+LOW_RATE_LMBDA = 1e-2
+"""From this λ up (quality <= 26) every preset uses :data:`LIGHT_ARCHITECTURE`: at λ 2e-2 the
+default decoder's networks take 1200-1400 bytes, 20-50 % of a 768x512 file, the light
+one's 540-620 (the 3.0 encoder made the same switch for its λ = 0.02 streams). Measured
+with ``medium``: see ``benchmarks/results/recipe_study.md``, session 7."""
+
+
+def preset_values(preset: str, lmbda: float) -> dict[str, object]:
+    """The options of ``PRESETS[preset]`` for an encode at ``lmbda`` (the light decoder at low rates)."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(PRESETS))})")
+    values = PRESETS[preset]
+    return {**values, **LIGHT_ARCHITECTURE} if lmbda >= LOW_RATE_LMBDA else dict(values)
+
+
 PRESET_SUMMARIES: dict[str, str] = {
     "fast": "270 iterations of a lighter decoder, ~50 s per 768x512 image on 2 cores",
     "medium": "1150 iterations, ~4 min per 768x512 image on 2 cores",

@@ -282,6 +282,23 @@ def test_the_cache_key_follows_what_a_preset_runs(
     assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before
 
 
+def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
+    image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``medium`` switches decoders at LOW_RATE_LMBDA: a moved switch must not reuse old points;
+    ``fast`` has one decoder at every λ, so its key has nothing to add."""
+    from coolchic import options
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+
+    image = load_images(image_dir, None, None)[0]
+    assert "at_low_rate" in CoolchicCodec(preset="medium").options()
+    assert "at_low_rate" not in CoolchicCodec(preset="fast").options()
+    before = point_key(CoolchicCodec(preset="medium"), image, 2e-2)
+    monkeypatch.setattr(options, "LIGHT_ARCHITECTURE", {**options.LIGHT_ARCHITECTURE, "layers_arm": "8,8"})
+    assert point_key(CoolchicCodec(preset="medium"), image, 2e-2) != before
+
+
 def test_the_cache_key_follows_the_pretrained_networks(
     image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -104,6 +104,24 @@ def test_presets_are_valid_options_ordered_by_effort() -> None:
     assert n_itr == sorted(n_itr) and len(set(n_itr)) == 3
 
 
+def test_presets_switch_to_the_light_decoder_at_low_rates() -> None:
+    from coolchic.api import encoder_options
+    from coolchic.options import LIGHT_ARCHITECTURE, LOW_RATE_LMBDA, PRESETS, preset_values
+
+    light = EncoderOptions.from_kwargs(**LIGHT_ARCHITECTURE).architecture(3)
+    for name in PRESETS:
+        assert preset_values(name, LOW_RATE_LMBDA) == {**PRESETS[name], **LIGHT_ARCHITECTURE}
+        assert encoder_options(preset=name, lmbda=2e-2).architecture(3) == light
+        assert encoder_options(preset=name, quality=10).architecture(3) == light
+        assert preset_values(name, 0.999 * LOW_RATE_LMBDA) == PRESETS[name]
+    assert encoder_options(preset="medium", lmbda=1e-3).architecture(3) == EncoderOptions().architecture(3)
+    assert encoder_options(preset="medium", lmbda=2e-2, layers_arm="24,24").layers_arm == (24, 24)
+    with pytest.raises(ValueError, match="lmbda"):
+        encoder_options(preset="medium", lmbda="high")
+    with pytest.raises(ValueError, match="preset"):
+        preset_values("no-such-preset", 1e-3)
+
+
 def test_quality_scale_spans_the_published_kodak_points() -> None:
     """Quality 0..100 covers every published 3.0 λ (~27 to ~41 dB on Kodak) with room both sides."""
     import csv

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from coolchic.evaluation.codecs import Codec
-from coolchic.options import EncoderOptions
+from coolchic.options import LOW_RATE_LMBDA, EncoderOptions
 
 PUBLISHED_LAMBDAS = (1e-4, 4e-4, 1e-3, 4e-3, 2e-2)
 """The λ values of the published Cool-chic 3.0 Kodak results."""
@@ -50,11 +50,12 @@ class CoolchicCodec(Codec):
         budget = ", ".join(f"{k}={v}" for k, v in self.effective_budget().items())
         return f"Cool-chic (this implementation, {_package_version()}), {budget}"
 
-    def _encoder_options(self) -> EncoderOptions:
-        """The options :func:`coolchic.api.encode` resolves for this budget (λ aside)."""
+    def _encoder_options(self, lmbda: float | None = None) -> EncoderOptions:
+        """The options :func:`coolchic.api.encode` resolves for this budget at ``lmbda``
+        (default: the encoder's default λ)."""
         from coolchic.api import encoder_options
 
-        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops}
+        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "lmbda": lmbda}
         return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
 
     def effective_budget(self) -> dict[str, Any]:
@@ -69,14 +70,22 @@ class CoolchicCodec(Codec):
     def options(self) -> dict[str, Any]:
         """Part of the cache key: every resolved encoder option that shapes the result, so a
         redefined preset or default, or other pretrained networks, never reuses points measured
-        under the old ones."""
+        under the old ones. Presets may change the decoder at low rates: where they do, the
+        options resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are keyed too."""
+        key = {**self._resolved(), "preset": self.preset, "threads": self.threads, "version": _package_version()}
+        low_rate = self._resolved(LOW_RATE_LMBDA)
+        if low_rate != self._resolved():
+            key["at_low_rate"] = low_rate
+        return key
+
+    def _resolved(self, lmbda: float | None = None) -> dict[str, Any]:
+        """The encoder options at ``lmbda`` that shape a stream, and the stored networks they start from."""
         from coolchic.training.pretrained import fingerprint
 
-        options = self._encoder_options()
+        options = self._encoder_options(lmbda)
         resolved = {f.name: getattr(options, f.name) for f in fields(EncoderOptions) if f.name not in _NOT_IN_KEY}
         networks = fingerprint(options.architecture(3)) if options.pretrained else None
-        return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version(),
-                "pretrained_networks": networks}
+        return {**resolved, "pretrained_networks": networks}
 
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         from coolchic import api
