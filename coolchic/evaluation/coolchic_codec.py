@@ -72,9 +72,9 @@ class CoolchicCodec(Codec):
         redefined preset or default, or other pretrained networks, never reuses points measured
         under the old ones. Presets may change the decoder at low rates: where they do, the
         options resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are keyed too."""
-        key = {**self._resolved(), "preset": self.preset, "threads": self.threads, "version": _package_version()}
-        low_rate = self._resolved(LOW_RATE_LMBDA)
-        if low_rate != self._resolved():
+        resolved, low_rate = self._resolved(), self._resolved(LOW_RATE_LMBDA)
+        key = {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
+        if low_rate != resolved:
             key["at_low_rate"] = low_rate
         return key
 
