@@ -58,7 +58,7 @@ LOW_RATE_LMBDA = 1e-2
 """From this λ up (quality <= 26) every preset uses :data:`LIGHT_ARCHITECTURE`: at λ 2e-2 the
 default decoder's networks took 1188-1356 bytes of the Kodak bench files, 20-50 % of them,
 the light one's 540-668 (the 3.0 encoder made the same switch for its λ = 0.02 streams).
-With ``medium`` at λ 2e-2 the switch lowered the RD loss by 3 % on average over 4 images
+With ``medium`` at λ 2e-2 the switch lowered the RD loss by 2.5-3.1 % on average over 4 images
 (``benchmarks/results/recipe_study.md``, session 7); at 4e-3 the light decoder lost."""
 
 
