@@ -3,36 +3,37 @@
     .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-slow.tsv \
         benchmarks/results/gpu-h200-slow.tsv
 
-Per image: our points (one per λ) against the image's five published points. Then the
-average curve: per λ that every image has, the mean bpp and PSNR of our points, against
-the mean of the published points over the same images (all five λ). PCHIP, as
-:func:`coolchic.evaluation.bdrate.bd_rate`; positive means we need more bits.
+Per image: our points (one per λ) against the image's five published points. Then, as in the
+bench reports (:func:`coolchic.evaluation.bdrate.compare`), the mean of those and the BD-rate
+between the average curves (ours over its λ, the published one over all five). PCHIP;
+positive means we need more bits.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import statistics
-from collections import defaultdict
+import math
 from pathlib import Path
 
-from coolchic.evaluation.bdrate import Curve, bd_rate
+from coolchic.evaluation.bdrate import bd_rate, compare, image_curves
+from coolchic.evaluation.published import PUBLISHED_NAME, load_published
+from coolchic.evaluation.sweep import Point
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+KODAK_SIZE = (768, 512)
+OURS = "coolchic"
 
 
-def read_tsv(path: Path) -> list[dict[str, str]]:
+def budget_points(path: Path) -> list[Point]:
+    """The rows of a ``kodak_budget.py`` TSV as bench points (768x512 Kodak images)."""
     with open(path, newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def mean_curve(points: dict[str, dict[float, tuple[float, float]]], lambdas: set[float]) -> Curve:
-    """Per λ in ``lambdas``: mean (bpp, PSNR) over the images of ``points``."""
-    return sorted(
-        (statistics.fmean(points[i][lm][0] for i in points), statistics.fmean(points[i][lm][1] for i in points))
-        for lm in lambdas
-    )
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    width, height = KODAK_SIZE
+    return [Point(codec=OURS, image=r["image"], param="lmbda", setting=float(r["lmbda"]), width=width,
+                  height=height, n_bytes=round(float(r["bpp"]) * width * height / 8), bpp=float(r["bpp"]),
+                  psnr_rgb=float(r["psnr_db"]), encode_s=float(r["seconds"]), decode_s=math.nan)
+            for r in rows]
 
 
 def main() -> None:
@@ -41,25 +42,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED, help="folder holding coolchic3/kodak-results.tsv")
     args = parser.parse_args()
 
-    ours: dict[str, dict[float, tuple[float, float]]] = defaultdict(dict)
-    for path in args.tsv:
-        for row in read_tsv(path):
-            ours[row["image"]][float(row["lmbda"])] = (float(row["bpp"]), float(row["psnr_db"]))
-    published: dict[str, dict[float, tuple[float, float]]] = defaultdict(dict)
-    for row in read_tsv(args.data / "coolchic3" / "kodak-results.tsv"):
-        if row["seq_name"] in ours:
-            published[row["seq_name"]][float(row["lmbda"])] = (float(row["rate_bpp"]), float(row["psnr_db"]))
-
-    per_image = []
-    for image in sorted(ours):
-        value = bd_rate(sorted(published[image].values()), sorted(ours[image].values()))
-        per_image.append(value)
-        lambdas = ", ".join(f"{lm:g}" for lm in sorted(ours[image]))
-        print(f"{image}  λ {lambdas}: BD-rate vs 3.0 {value:+.1f} %")
-    common = set.intersection(*(set(points) for points in ours.values()))
-    average = bd_rate(mean_curve(published, set(next(iter(published.values())))), mean_curve(ours, common))
-    print(f"mean of per-image: {statistics.fmean(per_image):+.1f} % ({len(per_image)} images)")
-    print(f"average curve (λ {', '.join(f'{lm:g}' for lm in sorted(common))}): {average:+.1f} %")
+    ours = [p for path in args.tsv for p in budget_points(path)]
+    images = {p.image: KODAK_SIZE for p in ours}
+    published, reason = load_published(args.data / "coolchic3" / "kodak-results.tsv", images)
+    if reason:
+        raise SystemExit(reason)
+    points = ours + published
+    anchor_curves = image_curves(points, PUBLISHED_NAME)
+    for image, curve in sorted(image_curves(points, OURS).items()):
+        lambdas = ", ".join(f"{p.setting:g}" for p in sorted(ours, key=lambda p: p.setting) if p.image == image)
+        print(f"{image}  λ {lambdas}: BD-rate vs 3.0 {bd_rate(anchor_curves[image], curve):+.1f} %")
+    row = compare(points, OURS, PUBLISHED_NAME)
+    print(f"mean of per-image: {row.bd_rate_per_image:+.1f} % ({row.n_valid} of {row.n_images} images)")
+    print(f"average curve: {row.bd_rate_average_curve:+.1f} %")
 
 
 if __name__ == "__main__":
