@@ -14,6 +14,7 @@ from coolchic.options import parse_layers_synthesis
 from coolchic.training import arm_rate as arm_rate_module
 from coolchic.training import pointwise
 from coolchic.training.arm_rate import arm_rate
+from coolchic.training.conv_tail import conv_tail, tail_supported
 from coolchic.training.rate import laplace_bits
 
 GRID_SHAPES = [(2, 9, 11), (1, 5, 6), (0, 3, 3), (1, 1, 2)]
@@ -109,6 +110,30 @@ def test_fused_pointwise_synthesis_matches_the_module(layers: str, monkeypatch: 
         results.append([out, *torch.autograd.grad(out, (xr, *synthesis.parameters()), grad_out)])
     for got, want in zip(*results):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(9, 14), (1, 1), (1, 6), (5, 1)])
+def test_conv_tail_matches_the_module_at_image_borders(shape: tuple[int, int]) -> None:
+    synthesis = Synthesis(3, parse_layers_synthesis("X-3-residual-relu,X-5-linear-none,X-1-residual-relu", 3)).double()
+    torch.manual_seed(5)
+    with torch.no_grad():
+        for p in synthesis.parameters():
+            p.normal_(0.0, 0.3)
+    x = torch.randn(3, *shape, dtype=torch.float64)
+    grad_out = torch.randn(x.shape, dtype=torch.float64)
+    results = []
+    for fn in (synthesis, lambda t: conv_tail(synthesis, 0, t)):
+        xr = x.clone().requires_grad_()
+        out = fn(xr)
+        results.append([out, *torch.autograd.grad(out, (xr, *synthesis.parameters()), grad_out)])
+    for got, want in zip(*results):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_tail_supported_only_for_relu_or_linear_layers() -> None:
+    synthesis = Synthesis(7, parse_layers_synthesis("8-1-linear-gelu,X-3-linear-relu,X-3-residual-none", 3))
+    assert not tail_supported(synthesis, 0)
+    assert tail_supported(synthesis, 1)
 
 
 def test_fusable_layers_is_the_leading_run_of_pointwise_relu_or_linear_layers() -> None:

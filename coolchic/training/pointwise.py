@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from coolchic.model.synthesis import Synthesis
+from coolchic.training.conv_tail import conv_tail, tail_supported
 from coolchic.training.dense_stack import DenseStack, parameter_grads
 
 CHUNK_COLUMNS = 8192
@@ -35,18 +36,23 @@ def fusable_layers(synthesis: Synthesis) -> int:
 
 
 def synthesis_forward(synthesis: Synthesis, x: Tensor) -> Tensor:
-    """``synthesis(x)`` for ``x [C_in, H, W]``, with the leading 1x1 layers fused."""
+    """``synthesis(x)`` for ``x [C_in, H, W]``, with the leading 1x1 layers fused and the
+    remaining ReLU or linear layers run by :func:`~coolchic.training.conv_tail.conv_tail`."""
     count = fusable_layers(synthesis)
-    if count == 0:
-        return synthesis(x)
     c, h, w = x.shape
-    specs, convs = synthesis.specs[:count], synthesis.layers[:count]
-    stack = DenseStack.from_layers([
-        (conv.weight.reshape(spec.out_channels, -1), conv.bias, spec.residual, spec.nonlinearity == "relu")
-        for spec, conv in zip(specs, convs)
-    ])
-    params = [p for conv in convs for p in (conv.weight, conv.bias)]
-    flat = _Pointwise.apply(stack, *params, x.reshape(c, h * w))
+    flat = x.reshape(c, h * w)
+    if count:
+        specs, convs = synthesis.specs[:count], synthesis.layers[:count]
+        stack = DenseStack.from_layers([
+            (conv.weight.reshape(spec.out_channels, -1), conv.bias, spec.residual, spec.nonlinearity == "relu")
+            for spec, conv in zip(specs, convs)
+        ])
+        params = [p for conv in convs for p in (conv.weight, conv.bias)]
+        flat = _Pointwise.apply(stack, *params, flat)
+    if count == len(synthesis.specs):
+        return flat.reshape(-1, h, w)
+    if tail_supported(synthesis, count):
+        return conv_tail(synthesis, count, flat.reshape(-1, h, w))
     return synthesis.apply_layers(flat, count, h, w)
 
 
