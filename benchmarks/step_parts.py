@@ -23,6 +23,9 @@ Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs
 * 2 threads: proxy 7.1-7.3 ms, ARM rate 58.0-60.1, upsampling 21.7-22.8, synthesis 61.9-64.2
   (unfused 66.7-67.1); the whole step (``bench_train_step.py``) 164.4 ms.
   1 thread: 10.2, 90.3, 46.8, 81.8 (111.6); step 245.2 ms.
+* Session 8, with the 3x3 layers in :mod:`coolchic.training.conv_tail`: synthesis 41.8-47.7
+  ms (51.9-58.8 before, same VM, alternating runs), whole default step 140.5-151.5 ms
+  (151.7-160.4 before).
 * ``--compile-laplace``: ARM rate 59.2 / 55.9 ms with 2 threads, 85.9 with 1 (eager 60.1 /
   58.0 and 90.3): 1.5-5 % of the ARM, under 3 % of the step, for a C++ toolchain at run
   time. Not used.
