@@ -19,6 +19,12 @@ _NONLINEARITIES: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
+def replicate_padded(x: Tensor, pad: int) -> Tensor:
+    """``x [1, C, H, W]`` replicate-padded by ``pad`` on each side, in channels-last layout
+    (the input layout in which ``conv2d`` runs the small k x k layers fastest on CPU)."""
+    return F.pad(x, (pad,) * 4, mode="replicate").contiguous(memory_format=torch.channels_last)
+
+
 class Synthesis(nn.Module):
     """Stack of ``Conv2d`` layers named ``layers.<k>`` (the 3.0 parameter order)."""
 
@@ -62,9 +68,7 @@ class Synthesis(nn.Module):
             if k == 1:
                 y = torch.addmm(conv.bias[:, None], conv.weight.reshape(spec.out_channels, c), flat)
             else:
-                pad = (k - 1) // 2
-                padded = F.pad(flat.reshape(1, c, h, w), (pad,) * 4, mode="replicate")
-                padded = padded.contiguous(memory_format=torch.channels_last)
+                padded = replicate_padded(flat.reshape(1, c, h, w), (k - 1) // 2)
                 y = F.conv2d(padded, conv.weight, conv.bias)[0].reshape(spec.out_channels, h * w)
             if spec.residual:
                 y = y + flat

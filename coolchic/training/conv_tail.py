@@ -15,9 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from coolchic.model.synthesis import Synthesis
-
-_CHANNELS_LAST = torch.channels_last
+from coolchic.model.synthesis import Synthesis, replicate_padded
 
 
 @dataclass(frozen=True)
@@ -58,11 +56,10 @@ class _ConvTail(torch.autograd.Function):
     def forward(ctx, layers: tuple[_Layer, ...], *tensors: Tensor) -> Tensor:  # type: ignore[override]
         weights = [t.detach() for t in tensors[0:-1:2]]
         biases = [t.detach() for t in tensors[1:-1:2]]
-        a = tensors[-1].detach()[None].contiguous(memory_format=_CHANNELS_LAST)
+        a = tensors[-1].detach()[None].contiguous(memory_format=torch.channels_last)
         saved = []
         for layer, weight, bias in zip(layers, weights, biases):
-            p = layer.padding
-            padded = F.pad(a, (p,) * 4, mode="replicate").contiguous(memory_format=_CHANNELS_LAST)
+            padded = replicate_padded(a, layer.padding)
             y = F.conv2d(padded, weight, bias)
             if layer.residual:
                 y.add_(a)
@@ -78,7 +75,7 @@ class _ConvTail(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         layers: tuple[_Layer, ...] = ctx.layers
         weights, saved = ctx.saved_tensors[: len(layers)], ctx.saved_tensors[len(layers) :]
-        grad = grad_out[None].contiguous(memory_format=_CHANNELS_LAST)
+        grad = grad_out[None].contiguous(memory_format=torch.channels_last)
         param_grads: list[Tensor] = []
         for k in range(len(layers) - 1, -1, -1):
             layer, padded, y = layers[k], saved[2 * k], saved[2 * k + 1]
