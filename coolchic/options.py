@@ -51,9 +51,9 @@ loss in 3 of 4 Kodak encodes, by 25-34 %, and raised it by 9 % in one; on kodim0
 The budgets fill the issue-6 time goals with a margin (kodim01, 2 threads, quiet machine:
 ``fast`` 51 s of <= 60, ``medium`` 255 s of <= 300; measured times and BD-rates per preset
 are in the README). They are budgets in iterations, so they get faster with the training
-step: when it got faster (session 8: light 4-9 %, default 7-10 %) ``fast`` went from 270 to 300 iterations (52-53 s,
-RD loss -3.0 % on average over the 16 bench points) and ``medium`` from 1150 to 1250 (243 s,
--0.6 %). ``quality`` / ``lmbda`` stay the caller's choice.
+step: when it got faster (session 8: light model 4-9 %, default 7-10 %) ``fast`` went from
+270 to 300 iterations (52-53 s, RD loss -3.0 % on average over the 16 bench points) and
+``medium`` from 1150 to 1250 (243 s, -0.6 %). ``quality`` / ``lmbda`` stay the caller's choice.
 """
 
 LOW_RATE_LMBDA = 1e-2
