@@ -15,6 +15,7 @@ from coolchic.training import arm_rate as arm_rate_module
 from coolchic.training import pointwise
 from coolchic.training.arm_rate import arm_rate
 from coolchic.training.conv_tail import conv_tail, tail_supported
+from coolchic.training.quantizers import kumaraswamy_noise, noise_quantize, soft_round
 from coolchic.training.rate import laplace_bits
 
 GRID_SHAPES = [(2, 9, 11), (1, 5, 6), (0, 3, 3), (1, 1, 2)]
@@ -144,3 +145,25 @@ def test_fusable_layers_is_the_leading_run_of_pointwise_relu_or_linear_layers() 
     assert count("8-1-linear-none,8-1-residual-relu,X-3-linear-none") == 2
     assert count("8-1-linear-gelu,X-1-linear-none") == 0
     assert count("X-3-linear-relu,X-1-linear-none") == 0
+
+
+@pytest.mark.parametrize("temperature", [0.3, 0.1, 1e-4])
+def test_noise_quantize_matches_composed_soft_rounds(temperature: float) -> None:
+    x = (torch.randn(3, 17, 23, dtype=torch.float64) * 4).requires_grad_()
+    weights = torch.randn_like(x)
+    reference = soft_round(
+        soft_round(x, temperature) + kumaraswamy_noise(x, 2.0, torch.Generator().manual_seed(5)), temperature
+    )
+    fused = noise_quantize(x, temperature, 2.0, torch.Generator().manual_seed(5))
+    assert torch.equal(fused, reference)
+    (grad_reference,) = torch.autograd.grad((reference * weights).sum(), x)
+    (grad_fused,) = torch.autograd.grad((fused * weights).sum(), x)
+    torch.testing.assert_close(grad_fused, grad_reference, rtol=1e-9, atol=1e-9)
+
+
+def test_noise_quantize_leaves_its_input_unchanged_and_works_without_grad() -> None:
+    x = torch.randn(2, 5, 6) * 3
+    before = x.clone()
+    with torch.no_grad():
+        out = noise_quantize(x, 0.3, 1.5, torch.Generator().manual_seed(0))
+    assert torch.equal(x, before) and not out.requires_grad

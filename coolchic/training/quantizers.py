@@ -25,8 +25,40 @@ def kumaraswamy_noise(like: Tensor, a: float, generator: torch.Generator | None)
 
 
 def noise_quantize(x: Tensor, temperature: float, a: float, generator: torch.Generator | None) -> Tensor:
-    """Training proxy of the non-STE phases: ``sr(sr(x, T) + noise, T)``."""
-    return soft_round(soft_round(x, temperature) + kumaraswamy_noise(x, a, generator), temperature)
+    """Training proxy of the non-STE phases: ``sr(sr(x, T) + noise, T)``.
+
+    The same values as :func:`soft_round` composed with :func:`kumaraswamy_noise`, as one
+    autograd function: its backward is a single product with the saved derivative instead of
+    autograd's dozen element-wise passes (training speed).
+    """
+    return _NoiseQuantize.apply(x, temperature, kumaraswamy_noise(x, a, generator))
+
+
+def _soft_round_(x: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
+    """``(soft_round(x, T), tanh((x - floor(x) - 0.5) / T))``, overwriting ``x``."""
+    floor = torch.floor(x)
+    th = x.sub_(floor).sub_(0.5).div_(temperature).tanh_()
+    out = th.mul(0.5 / math.tanh(0.5 / temperature)).add_(floor).add_(0.5)
+    return out, th
+
+
+class _NoiseQuantize(torch.autograd.Function):
+    """``sr(sr(x, T) + noise, T)``; d/dx = ``(c/T)^2 (1 - th1^2)(1 - th2^2)``, ``c = 0.5 / tanh(0.5/T)``."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, temperature: float, noise: Tensor) -> Tensor:  # type: ignore[override]
+        first, th1 = _soft_round_(x.detach().clone(), temperature)
+        out, th2 = _soft_round_(first.add_(noise), temperature)
+        if ctx.needs_input_grad[0]:
+            slope = 0.5 / (temperature * math.tanh(0.5 / temperature))
+            th1.mul_(th1).neg_().add_(1.0).mul_(slope)
+            ctx.save_for_backward(th2.mul_(th2).neg_().add_(1.0).mul_(slope).mul_(th1))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None]:  # type: ignore[override]
+        (derivative,) = ctx.saved_tensors
+        return grad * derivative, None, None
 
 
 class _SteRound(torch.autograd.Function):
