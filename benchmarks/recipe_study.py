@@ -1,17 +1,26 @@
-"""Quality per iteration and per second of training recipes on small Kodak crops.
+"""Quality per iteration and per second of training recipes on Kodak images or crops.
 
-Every (image, variant, budget) is a real encode: ``fit_recipe`` → payload → ``.cool``
+Every (image, λ, seed, variant, budget) is a real encode: ``fit_recipe`` → payload → ``.cool``
 container → decode, so bpp counts every byte and PSNR is the decoder's. ``budget`` is the
 total number of training iterations (warm-up candidates included); each variant's
 ``n_itr`` is chosen so its recipe plans that many. Runs go to a pool of ``--jobs``
-processes with one torch thread each. Results are appended to a TSV (rows already there
-are skipped, so a study can be resumed).
+processes with one torch thread each (all on ``--device``: several processes share one
+GPU well, since each is bound by kernel launches). Results are appended to a TSV (rows
+already there are skipped, so a study can be resumed); ``--deadline`` stops it cleanly.
 
 Run (from the repository root)::
 
     .venv/bin/python benchmarks/recipe_study.py --images kodim01,kodim05,kodim23 \
-        --crop 256 --budgets 600 --variants c3,lean,lean-soap --jobs 2 \
+        --crop 256 --budgets 600 --variants c3,lean,lean-5cand --jobs 2 \
         --out benchmarks/results/recipe_study.tsv
+
+With ``--preset``, each encode uses the preset's options at its λ (architecture included)
+and, unless ``--budgets`` is given, the preset's planned iterations; ``--crop 0`` encodes
+the whole image::
+
+    python3 benchmarks/recipe_study.py --preset fast --crop 0 --lmbda 4e-4,1e-3,4e-3,2e-2 \
+        --images kodim01,kodim02,kodim03,kodim23 --variants lean,lean-ste5 --device cuda \
+        --jobs 11 --deadline 470 --out fast_sweep.tsv
 """
 
 from __future__ import annotations
@@ -30,8 +39,12 @@ from PIL import Image
 from coolchic.evaluation.report import percent
 
 KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
-FIELDS = ("image", "crop", "lmbda", "variant", "budget", "n_itr", "iterations", "fit_s",
-          "bpp", "psnr_db", "loss")
+FIELDS = ("image", "crop", "lmbda", "seed", "preset", "device", "variant", "budget", "n_itr",
+          "iterations", "fit_s", "bpp", "psnr_db", "loss")
+KEY = ("image", "crop", "lmbda", "seed", "preset", "device", "variant", "budget")
+"""Columns that name one encode. Files written before ``seed``, ``preset`` and ``device``
+were added read as seed 0, no preset, CPU."""
+_OLD_DEFAULTS = {"seed": "0", "preset": "", "device": "cpu"}
 
 
 def _variants() -> dict[str, Callable[[int, float], Any]]:
@@ -53,6 +66,12 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-1cand": partial(lean_recipe, candidates=1),
         "lean-lrlat2x": lambda n_itr, lr: lean_recipe(n_itr, 2 * lr, lr_networks=lr),
         "lean-lrlat3x": lambda n_itr, lr: lean_recipe(n_itr, 3 * lr, lr_networks=lr),
+        "lean-lrlat1.5x": lambda n_itr, lr: lean_recipe(n_itr, 1.5 * lr, lr_networks=lr),
+        "lean-lr0.7x": lambda n_itr, lr: lean_recipe(n_itr, 0.7 * lr),
+        "lean-T.2-.05": partial(lean_recipe, temperature=(0.2, 0.05)),
+        "lean-kum1.5": partial(lean_recipe, kumaraswamy=(1.5, 1.0)),
+        "lean-2cand": partial(lean_recipe, candidates=2),
+        "lean-ste5": partial(lean_recipe, ste_frac=0.05),
     }
 
 
@@ -69,57 +88,64 @@ def n_itr_for_budget(make: Callable[[int, float], Any], budget: int, start_lr: f
 
 
 def crop(name: str, size: int) -> np.ndarray:
-    """The centre ``size x size`` crop of a Kodak image (RGB uint8)."""
+    """The centre ``size x size`` crop of a Kodak image (RGB uint8); the whole image for 0."""
     image = np.asarray(Image.open(KODAK / f"{name}.png").convert("RGB"))
+    if size == 0:
+        return image
     h, w = image.shape[:2]
     top, left = (h - size) // 2, (w - size) // 2
     return np.ascontiguousarray(image[top:top + size, left:left + size])
 
 
-def run_one(job: tuple[str, int, float, str, int]) -> dict[str, Any]:
+def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, Any]:
     """Encode one crop with one variant and budget; return a TSV row."""
     import torch
 
     torch.set_num_threads(1)
     from coolchic import api
+    from coolchic.api import encoder_options
     from coolchic.c3.payload import write_payload
     from coolchic.container import ContainerHeader, write_container
     from coolchic.imageconv import to_planes
-    from coolchic.options import EncoderOptions
     from coolchic.training.encoder import fit_recipe
 
-    name, size, lmbda, variant, budget = job
+    name, size, lmbda, seed, preset, device, variant, budget = job
     make = _variants()[variant]
-    options = EncoderOptions(lmbda=lmbda, threads=1, seed=0)
+    options = encoder_options(preset=preset or None, lmbda=lmbda, threads=1, seed=seed, device=device)
     n_itr = n_itr_for_budget(make, budget, options.start_lr)
     planes = to_planes(crop(name, size))
     done = [0]
     start = time.perf_counter()
     frame = fit_recipe(planes, options, make(n_itr, options.start_lr), lambda e: done.__setitem__(0, e.done))
     fit_s = time.perf_counter() - start
-    data = write_container(write_payload(frame), ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth))
+    data = write_container(write_payload(frame, allow_zero_scale=not options.avoid_zero_scales), ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth))
     decoded = api.decode(data, max_pixels=None, threads=1)
     bpp = 8.0 * len(data) / (planes.width * planes.height)
     psnr = api.psnr_db(planes, decoded.planes)
     loss = 10 ** (-psnr / 10) + lmbda * bpp
-    return {"image": name, "crop": size, "lmbda": lmbda, "variant": variant, "budget": budget, "n_itr": n_itr,
+    return {"image": name, "crop": size, "lmbda": lmbda, "seed": seed, "preset": preset, "device": device,
+            "variant": variant, "budget": budget, "n_itr": n_itr,
             "iterations": done[0], "fit_s": round(fit_s, 1), "bpp": round(bpp, 4), "psnr_db": round(psnr, 3),
             "loss": f"{loss:.6g}"}
 
 
-def _done(path: Path) -> set[tuple[str, str, str, str, str]]:
+def _read(path: Path) -> list[dict[str, str]]:
+    """The rows of a study TSV, with the columns older files lack filled in."""
     if not path.exists():
-        return set()
+        return []
     with path.open() as f:
-        return {(r["image"], r["crop"], r["lmbda"], r["variant"], r["budget"]) for r in csv.DictReader(f, delimiter="\t")}
+        return [{**_OLD_DEFAULTS, **r} for r in csv.DictReader(f, delimiter="\t")]
+
+
+def _key(row: dict[str, str], without: str = "") -> tuple[str, ...]:
+    return tuple(row[k] for k in KEY if k != without)
 
 
 def summarize(path: Path, baseline: str = "c3") -> str:
     """Markdown table: per budget and variant, the mean change of ``D + λR`` against
     ``baseline`` on the same image (negative = better), mean PSNR / bpp / fit seconds."""
-    with path.open() as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    base = {(r["image"], r["crop"], r["lmbda"], r["budget"]): float(r["loss"]) for r in rows if r["variant"] == baseline}
+    rows = _read(path)
+    base = {_key(r, "variant"): float(r["loss"]) for r in rows if r["variant"] == baseline}
     groups: dict[tuple[int, str], list[dict[str, str]]] = {}
     for r in rows:
         groups.setdefault((int(r["budget"]), r["variant"]), []).append(r)
@@ -137,18 +163,30 @@ def _mean(rows: list[dict[str, str]], key: str) -> float:
     return sum(float(r[key]) for r in rows) / len(rows)
 
 
-def _mean_delta(rows: list[dict[str, str]], base: dict[tuple[str, str, str, str], float]) -> float:
-    deltas = [100 * (float(r["loss"]) / base[k] - 1) for r in rows
-              if (k := (r["image"], r["crop"], r["lmbda"], r["budget"])) in base]
+def _mean_delta(rows: list[dict[str, str]], base: dict[tuple[str, ...], float]) -> float:
+    deltas = [100 * (float(r["loss"]) / base[k] - 1) for r in rows if (k := _key(r, "variant")) in base]
     return sum(deltas) / len(deltas) if deltas else float("nan")
+
+
+def _preset_budget(preset: str) -> int:
+    """Iterations that ``preset``'s own recipe plans."""
+    from coolchic.api import encoder_options
+    from coolchic.training.schedule import build_recipe
+
+    options = encoder_options(preset=preset)
+    return build_recipe(options.recipe, options.n_itr, options.start_lr).planned_iterations()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", default="kodim01,kodim05,kodim23")
-    parser.add_argument("--crop", type=int, default=256)
-    parser.add_argument("--lmbda", type=float, default=1e-3)
-    parser.add_argument("--budgets", default="600")
+    parser.add_argument("--crop", type=int, default=256, help="centre crop side; 0 for the whole image")
+    parser.add_argument("--lmbda", default="1e-3", help="comma-separated λ values")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--preset", default="", help="encode with this preset's options at each λ")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--budgets", default=None, help="total iterations (default 600, or the preset's)")
+    parser.add_argument("--deadline", type=float, default=None, help="seconds after which no row is awaited")
     parser.add_argument("--variants", default="c3,lean")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/recipe_study.tsv"))
@@ -163,11 +201,16 @@ def main() -> None:
     for v in variants:
         if v not in known:
             parser.error(f"--variants: unknown {v!r} (known: {', '.join(known)})")
-    done = _done(args.out)
-    jobs = [(img, args.crop, args.lmbda, v, int(b)) for b in args.budgets.split(",")
-            for img in args.images.split(",") for v in variants
-            if (img, str(args.crop), str(args.lmbda), v, b) not in done]
     new_file = not args.out.exists()
+    if not new_file and args.out.read_text().split("\n", 1)[0].split("\t") != list(FIELDS):
+        parser.error(f"--out: {args.out} has older columns; write new rows to another file")
+    done = {_key(r) for r in _read(args.out)}
+    budgets = args.budgets or (str(_preset_budget(args.preset)) if args.preset else "600")
+    jobs = [job for seed in args.seeds.split(",") for b in budgets.split(",") for img in args.images.split(",")
+            for lmbda in args.lmbda.split(",") for v in variants
+            if (job := (img, args.crop, float(lmbda), int(seed), args.preset, args.device, v, int(b)))
+            and tuple(map(str, job)) not in done]
+    start = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a", newline="") as f, multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         writer = csv.DictWriter(f, FIELDS, delimiter="\t")
@@ -177,6 +220,10 @@ def main() -> None:
             writer.writerow(row)
             f.flush()
             print("\t".join(str(row[k]) for k in FIELDS), flush=True)
+            if args.deadline is not None and time.perf_counter() - start > args.deadline:
+                print(f"deadline of {args.deadline:g} s reached: encodes in flight are dropped", flush=True)
+                pool.terminate()
+                break
 
 
 if __name__ == "__main__":
