@@ -26,6 +26,8 @@ Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs
 * Session 8, with the 3x3 layers in :mod:`coolchic.training.conv_tail`: synthesis 41.8-47.7
   ms (51.9-58.8 before, same VM, alternating runs), whole default step 140.5-151.5 ms
   (151.7-160.4 before).
+* Session 9, the noise proxy as one autograd function (:mod:`coolchic.training.quantizers`):
+  6.2 / 6.2 ms (7.2 / 7.5 before, alternating runs on one VM).
 * ``--compile-laplace``: ARM rate 59.2 / 55.9 ms with 2 threads, 85.9 with 1 (eager 60.1 /
   58.0 and 90.3): 1.5-5 % of the ARM, under 3 % of the step, for a C++ toolchain at run
   time. Not used.
