@@ -24,7 +24,7 @@ from pathlib import Path
 from coolchic.evaluation.bdrate import compare
 from coolchic.evaluation.published import PUBLISHED_NAME, load_published
 from coolchic.evaluation.report import percent, read_points_tsv
-from coolchic.options import PRESETS
+from coolchic.options import LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS
 
 ANCHORS = ("avif444", "avif444-s4", "avif420", "heic420", "jxl", "webp", "jpeg420", PUBLISHED_NAME)
 MEGAPIXELS_768x512 = 768 * 512 / 1e6
@@ -59,7 +59,10 @@ def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:
     one_thread = statistics.median(p.encode_s for p in ours)
     two = two_threads.get(preset)
     two_text = "n/a" if two is None else f"{two:.0f} s ({two / MEGAPIXELS_768x512:.0f} s/Mpix)"
-    return (f"| {preset} | {PRESETS[preset]['n_itr']} | {two_text} | {one_thread:.0f} s | "
+    iterations = str(PRESETS[preset]["n_itr"])
+    if preset in LOW_RATE_N_ITR:
+        iterations += f" ({LOW_RATE_N_ITR[preset]} from λ {LOW_RATE_LMBDA:g})"
+    return (f"| {preset} | {iterations} | {two_text} | {one_thread:.0f} s | "
             f"{len(images)} x {len(settings)} | " + " | ".join(cells) + " |")
 
 

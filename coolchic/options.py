@@ -64,17 +64,31 @@ With ``medium`` at λ 2e-2 the switch lowered the RD loss by 2.5-3.1 % on averag
 (``benchmarks/results/recipe_study.md``, session 7); at 4e-3 the light decoder lost."""
 
 
+LOW_RATE_N_ITR: dict[str, int] = {"medium": 1600}
+"""Budgets of presets from :data:`LOW_RATE_LMBDA` up, where the light decoder's cheaper steps
+fit more iterations in the preset's time: ``medium`` at λ 2e-2 on kodim01 (2 threads, one
+after the other on one VM) took 188.4 s for 1250 iterations, 252.7 s for 1600 and 254.8 s
+for 1650, against 251.8 s for its 1250 default-decoder iterations at λ 1e-3. On the four
+bench images at λ 2e-2 (1 thread), 1600 against 1250 iterations changed the RD loss by
+-2.5, +0.0, +0.9 and -2.9 % (mean -1.1 %; ``benchmarks/results/recipe_study.md``, session 9).
+``fast`` has the light decoder at every λ; ``slow``'s time is not bounded."""
+
+
 def preset_values(preset: str, lmbda: float) -> dict[str, object]:
-    """The options of ``PRESETS[preset]`` for an encode at ``lmbda`` (the light decoder at low rates)."""
+    """The options of ``PRESETS[preset]`` for an encode at ``lmbda`` (the light decoder and
+    :data:`LOW_RATE_N_ITR` at low rates)."""
     if preset not in PRESETS:
         raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(PRESETS))})")
     values = PRESETS[preset]
-    return {**values, **LIGHT_ARCHITECTURE} if lmbda >= LOW_RATE_LMBDA else dict(values)
+    if lmbda < LOW_RATE_LMBDA:
+        return dict(values)
+    budget = {"n_itr": LOW_RATE_N_ITR[preset]} if preset in LOW_RATE_N_ITR else {}
+    return {**values, **LIGHT_ARCHITECTURE, **budget}
 
 
 PRESET_SUMMARIES: dict[str, str] = {
     "fast": "300 iterations of a lighter decoder, ~50 s per 768x512 image on 2 cores",
-    "medium": "1250 iterations, ~4 min per 768x512 image on 2 cores",
+    "medium": "1250 iterations (1600 from quality 26 down), ~4 min per 768x512 image on 2 cores",
     "slow": "10 000 iterations, about an hour per 768x512 image",
 }
 """One line per preset for help texts."""

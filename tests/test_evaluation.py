@@ -257,6 +257,15 @@ def test_the_budget_note_shows_what_a_preset_runs(image_dir: Path, tmp_path: Pat
     notes = budget_notes(_config(image_dir, tmp_path), [codec])
     assert f"n_itr={PRESETS['fast']['n_itr']}" in notes[0]
     assert f"n_itr={PRESETS['fast']['n_itr']}" in codec.description
+    assert "n_itr from" not in codec.description
+
+
+def test_the_budget_note_shows_a_presets_low_rate_budget() -> None:
+    from coolchic.options import LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS
+
+    description = CoolchicCodec(preset="medium").description
+    assert f"n_itr={PRESETS['medium']['n_itr']}, n_itr from lmbda {LOW_RATE_LMBDA:g}={LOW_RATE_N_ITR['medium']}" in description
+    assert "n_itr from" not in CoolchicCodec(preset="medium", n_itr=7).description
 
 
 def test_the_cache_key_does_not_depend_on_the_setting_type(image_dir: Path, tmp_path: Path) -> None:
@@ -285,8 +294,9 @@ def test_the_cache_key_follows_what_a_preset_runs(
 def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
     image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``medium`` switches decoders at LOW_RATE_LMBDA: a moved switch must not reuse old points;
-    ``fast`` has one decoder at every λ, so its key has nothing to add."""
+    """``medium`` switches decoders at LOW_RATE_LMBDA: a moved switch must not reuse old
+    low-rate points, and leaves the points below it valid; ``fast`` has one decoder at every
+    λ, so its configuration has nothing to add."""
     from coolchic import options
     from coolchic.evaluation.images import load_images
     from coolchic.evaluation.sweep import point_key
@@ -294,9 +304,12 @@ def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
     image = load_images(image_dir, None, None)[0]
     assert "at_low_rate" in CoolchicCodec(preset="medium").options()
     assert "at_low_rate" not in CoolchicCodec(preset="fast").options()
-    before = point_key(CoolchicCodec(preset="medium"), image, 2e-2)
+    before = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
     monkeypatch.setattr(options, "LIGHT_ARCHITECTURE", {**options.LIGHT_ARCHITECTURE, "layers_arm": "8,8"})
-    assert point_key(CoolchicCodec(preset="medium"), image, 2e-2) != before
+    after = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
+    assert after[0] == before[0] and after[1] != before[1]
+    monkeypatch.setitem(options.LOW_RATE_N_ITR, "medium", 7)
+    assert point_key(CoolchicCodec(preset="medium"), image, 2e-2) not in (before[1], after[1])
 
 
 def test_the_cache_key_follows_the_pretrained_networks(

@@ -106,16 +106,19 @@ def test_presets_are_valid_options_ordered_by_effort() -> None:
 
 def test_presets_switch_to_the_light_decoder_at_low_rates() -> None:
     from coolchic.api import encoder_options
-    from coolchic.options import LIGHT_ARCHITECTURE, LOW_RATE_LMBDA, PRESETS, preset_values
+    from coolchic.options import LIGHT_ARCHITECTURE, LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS, preset_values
 
     light = EncoderOptions.from_kwargs(**LIGHT_ARCHITECTURE).architecture(3)
     for name in PRESETS:
-        assert preset_values(name, LOW_RATE_LMBDA) == {**PRESETS[name], **LIGHT_ARCHITECTURE}
+        budget = {"n_itr": LOW_RATE_N_ITR[name]} if name in LOW_RATE_N_ITR else {}
+        assert preset_values(name, LOW_RATE_LMBDA) == {**PRESETS[name], **LIGHT_ARCHITECTURE, **budget}
         assert encoder_options(preset=name, lmbda=2e-2).architecture(3) == light
         assert encoder_options(preset=name, quality=10).architecture(3) == light
         assert preset_values(name, 0.999 * LOW_RATE_LMBDA) == PRESETS[name]
     assert encoder_options(preset="medium", lmbda=1e-3).architecture(3) == EncoderOptions().architecture(3)
     assert encoder_options(preset="medium", lmbda=2e-2, layers_arm="24,24").layers_arm == (24, 24)
+    assert encoder_options(preset="medium", lmbda=2e-2).n_itr == LOW_RATE_N_ITR["medium"] > PRESETS["medium"]["n_itr"]
+    assert encoder_options(preset="medium", lmbda=2e-2, n_itr=9).n_itr == 9
     with pytest.raises(ValueError, match="lmbda"):
         encoder_options(preset="medium", lmbda="high")
     with pytest.raises(ValueError, match="preset"):

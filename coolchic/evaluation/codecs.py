@@ -43,6 +43,11 @@ class Codec(ABC):
     def options(self) -> dict[str, Any]:
         """Every option besides the setting that changes the output (cache key, config)."""
 
+    def point_options(self, setting: float) -> dict[str, Any]:
+        """The options behind one point (its cache key): :meth:`options`, unless they vary
+        with the setting."""
+        return self.options()
+
     @abstractmethod
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         """Encode ``pixels`` at ``setting`` into the bytes of a whole file."""

@@ -59,24 +59,36 @@ class CoolchicCodec(Codec):
         return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
 
     def effective_budget(self) -> dict[str, Any]:
-        """What the encoder runs: the preset's values where no explicit option overrides them."""
-        options = self._encoder_options()
-        return {"n_itr": options.n_itr, "n_train_loops": options.n_train_loops,
-                "recipe": options.recipe, "preset": self.preset}
+        """What the encoder runs: the preset's values where no explicit option overrides them
+        (and the iterations from :data:`~coolchic.options.LOW_RATE_LMBDA` up, where they differ)."""
+        options, low_rate = self._encoder_options(), self._encoder_options(LOW_RATE_LMBDA)
+        budget: dict[str, Any] = {"n_itr": options.n_itr}
+        if low_rate.n_itr != options.n_itr:
+            budget[f"n_itr from lmbda {LOW_RATE_LMBDA:g}"] = low_rate.n_itr
+        return {**budget, "n_train_loops": options.n_train_loops, "recipe": options.recipe, "preset": self.preset}
 
     def unavailable_reason(self) -> str | None:
         return None  # part of this package
 
     def options(self) -> dict[str, Any]:
-        """Part of the cache key: every resolved encoder option that shapes the result, so a
-        redefined preset or default, or other pretrained networks, never reuses points measured
-        under the old ones. Presets may change the decoder at low rates: where they do, the
-        options resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are keyed too."""
-        resolved, low_rate = self._resolved(), self._resolved(LOW_RATE_LMBDA)
-        key = {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
-        if low_rate != resolved:
-            key["at_low_rate"] = low_rate
-        return key
+        """Every resolved encoder option that shapes the result (the run's configuration).
+        Presets change the decoder and budget at low rates: where they do, the options
+        resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are given as ``at_low_rate``."""
+        options, low_rate = self._options_at(None), self._resolved(LOW_RATE_LMBDA)
+        if low_rate != self._resolved():
+            options["at_low_rate"] = low_rate
+        return options
+
+    def point_options(self, setting: float) -> dict[str, Any]:
+        """The cache key of the point at λ ``setting``: every encoder option resolved at that λ
+        that shapes the result, so a redefined preset or default, or other pretrained networks,
+        never reuse points measured under the old ones, and a change at low rates only
+        invalidates the low-rate points."""
+        return self._options_at(setting)
+
+    def _options_at(self, lmbda: float | None) -> dict[str, Any]:
+        """:meth:`_resolved` at ``lmbda`` with the benchmark's own settings and the package version."""
+        return {**self._resolved(lmbda), "preset": self.preset, "threads": self.threads, "version": _package_version()}
 
     def _resolved(self, lmbda: float | None = None) -> dict[str, Any]:
         """The encoder options at ``lmbda`` that shape a stream, and the stored networks they start from."""

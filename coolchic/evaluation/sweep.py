@@ -50,7 +50,7 @@ def point_key(codec: Codec, image: BenchImage, setting: float) -> str:
     """Hash of everything that determines a point's result."""
     spec = {
         "codec": codec.name,
-        "options": codec.options(),
+        "options": codec.point_options(setting),
         "setting": float(setting),  # 92 and 92.0 are one point (load gets ints, store floats)
         "image": image.digest(),
     }
