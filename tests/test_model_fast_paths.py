@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -11,12 +12,14 @@ from coolchic.model.context import all_contexts
 from coolchic.model.synthesis import Synthesis
 from coolchic.model.upsampling import Upsampling
 from coolchic.options import parse_layers_synthesis
+from coolchic.planes import Planes
 from coolchic.training import arm_rate as arm_rate_module
 from coolchic.training import pointwise
 from coolchic.training.arm_rate import arm_rate
 from coolchic.training.conv_tail import conv_tail, tail_supported
 from coolchic.training.quantizers import kumaraswamy_noise, noise_quantize, soft_round
 from coolchic.training.rate import laplace_bits
+from coolchic.training.target import Target
 
 GRID_SHAPES = [(2, 9, 11), (1, 5, 6), (0, 3, 3), (1, 1, 2)]
 
@@ -167,3 +170,25 @@ def test_noise_quantize_leaves_its_input_unchanged_and_works_without_grad() -> N
     with torch.no_grad():
         out = noise_quantize(x, 0.3, 1.5, torch.Generator().manual_seed(0))
     assert torch.equal(x, before) and not out.requires_grad
+
+
+@pytest.mark.parametrize("color", ["rgb", "gray", "yuv420"])
+def test_clamped_mse_matches_mse_of_the_clamped_output(color: str) -> None:
+    rng = np.random.default_rng(0)
+    shapes = [(13, 17)] * (1 if color == "gray" else 3)
+    if color == "yuv420":
+        shapes = [(13, 17), (7, 9), (7, 9)]
+    target = Target(Planes(color, 8, tuple(rng.integers(0, 256, s, dtype=np.uint8) for s in shapes)), "cpu")
+    target.full = target.full.double()
+    if target.chroma is not None:
+        target.chroma = target.chroma.double()
+    out = torch.rand(target.out_channels, 13, 17, dtype=torch.float64) * 1.4 - 0.2
+    out[0, 0, :3] = torch.tensor([0.0, 1.0, 0.5])  # the clamp passes its bounds' gradient
+    out.requires_grad_()
+    reference = target.mse(out.clamp(0.0, 1.0))
+    fused = target.clamped_mse(out)
+    torch.testing.assert_close(fused, reference, rtol=1e-12, atol=0.0)
+    (grad_reference,) = torch.autograd.grad(3.0 * reference, out)
+    (grad_fused,) = torch.autograd.grad(3.0 * fused, out)
+    torch.testing.assert_close(grad_fused, grad_reference, rtol=1e-12, atol=1e-15)
+    assert grad_fused[0, 0, :3].ne(0).all()

@@ -25,8 +25,7 @@ def train_step(
 ) -> None:
     """One iteration: forward with the proxy, ``MSE + lambda * bpp``, backward, clip, Adam step."""
     fwd = model(quantize)
-    out = fwd.out.clamp(0.0, 1.0)
-    loss = evaluate.target.mse(out) + evaluate.lmbda * fwd.latent_bits / evaluate.n_pixels
+    loss = evaluate.target.clamped_mse(fwd.out) + evaluate.lmbda * fwd.latent_bits / evaluate.n_pixels
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, GRAD_CLIP, foreach=True)

@@ -55,9 +55,37 @@ class Target:
         err = err + torch.sum((out[1:3, ::2, ::2][:, :hc, :wc] - self.chroma) ** 2)
         return err / self.n_samples
 
+    def clamped_mse(self, out: Tensor) -> Tensor:
+        """``mse(out.clamp(0, 1))``, the training distortion; for RGB and gray one autograd
+        function whose backward is a single product (training speed)."""
+        if self.chroma is not None:
+            return self.mse(out.clamp(0.0, 1.0))
+        return _ClampedMse.apply(out, self.full)
+
     def postprocess(self, out: Tensor) -> Tensor:
         """Decoder output of spec §3.5: bit-depth rounding then clamp to [0, 1]."""
         return (torch.round(out * self.max_value) / self.max_value).clamp(0.0, 1.0)
+
+
+class _ClampedMse(torch.autograd.Function):
+    """``mean((clamp(out, 0, 1) - target)^2)``; d/d(out) = ``2 (clamp(out) - target) / n``
+    where ``0 <= out <= 1`` (where the clamp passes its input), else 0."""
+
+    @staticmethod
+    def forward(ctx, out: Tensor, target: Tensor) -> Tensor:  # type: ignore[override]
+        clamped = out.detach().clamp(0.0, 1.0)
+        passed = clamped == out
+        diff = clamped.sub_(target)
+        flat = diff.reshape(-1)
+        loss = torch.dot(flat, flat) / flat.numel()
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(diff.mul_(passed).mul_(2.0 / flat.numel()))
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
+        (slope,) = ctx.saved_tensors
+        return slope * grad, None
 
 
 def psnr(mse: float) -> float:
