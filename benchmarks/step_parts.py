@@ -27,7 +27,10 @@ Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs
   ms (51.9-58.8 before, same VM, alternating runs), whole default step 140.5-151.5 ms
   (151.7-160.4 before).
 * Session 9, the noise proxy as one autograd function (:mod:`coolchic.training.quantizers`):
-  6.2 / 6.2 ms (7.2 / 7.5 before, alternating runs on one VM).
+  6.2 / 6.2 ms (7.2 / 7.5 before, alternating runs on one VM). Dense layers' weight gradients
+  as a ``bmm`` of one column range per thread (:func:`coolchic.training.dense_stack.add_weight_grad`):
+  ARM rate 58.3-59.2 ms (62.7-67.7 before), whole default step 143.4-148.9 ms (150.1-159.3),
+  light 105.0-108.5 ms (112.9-120.8), three alternating runs each.
 * ``--compile-laplace``: ARM rate 59.2 / 55.9 ms with 2 threads, 85.9 with 1 (eager 60.1 /
   58.0 and 90.3): 1.5-5 % of the ARM, under 3 % of the step, for a C++ toolchain at run
   time. Not used.

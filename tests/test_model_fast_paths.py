@@ -14,6 +14,7 @@ from coolchic.model.upsampling import Upsampling
 from coolchic.options import parse_layers_synthesis
 from coolchic.planes import Planes
 from coolchic.training import arm_rate as arm_rate_module
+from coolchic.training import dense_stack
 from coolchic.training import pointwise
 from coolchic.training.arm_rate import arm_rate
 from coolchic.training.conv_tail import conv_tail, tail_supported
@@ -192,3 +193,19 @@ def test_clamped_mse_matches_mse_of_the_clamped_output(color: str) -> None:
     (grad_fused,) = torch.autograd.grad(3.0 * fused, out)
     torch.testing.assert_close(grad_fused, grad_reference, rtol=1e-12, atol=1e-15)
     assert grad_fused[0, 0, :3].ne(0).all()
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [7, 64, 67])
+def test_add_weight_grad_is_grad_times_input_transposed(threads: int, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense_stack, "MIN_SPLIT_COLUMNS", 2)
+    saved = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        grad, x = torch.randn(5, n, dtype=torch.float64), torch.randn(4, n, dtype=torch.float64)
+        acc = torch.randn(5, 4, dtype=torch.float64)
+        expected = acc + grad @ x.t()
+        dense_stack.add_weight_grad(acc, grad, x)
+    finally:
+        torch.set_num_threads(saved)
+    torch.testing.assert_close(acc, expected, rtol=1e-12, atol=1e-12)
