@@ -4,12 +4,11 @@ At 768x512 the default synthesis' first layer writes 40 channels of 393 216 pixe
 its ReLU, the next layer and every step of the backward pass read that tensor again. Here
 the leading run of 1x1 layers (ReLU or no non-linearity) is applied to chunks of
 :data:`CHUNK_COLUMNS` pixels with :class:`~coolchic.training.dense_stack.DenseStack`; the
-backward recomputes each chunk's activations. Same function, same gradients.
+backward recomputes each chunk's activations from the input, which is copied once (with the
+stack's row of ones) and saved. Same function, same gradients.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import torch
 from torch import Tensor
@@ -68,32 +67,24 @@ class _Pointwise(torch.autograd.Function):
     def forward(ctx, stack: DenseStack, *tensors: Tensor) -> Tensor:  # type: ignore[override]
         x = tensors[-1].detach()
         n = x.shape[1]
+        inputs = stack.input_buffer(n, x)
+        inputs[:-1].copy_(x)
         out = x.new_empty((stack.weights[-1].shape[0], n))
-        for s, e, chunk in _chunk_inputs(stack, x):
-            out[:, s:e] = stack.forward(chunk)[-1]
+        for s, e in _chunks(n, x.device):
+            out[:, s:e] = stack.forward(inputs[:, s:e])[-1]
         ctx.stack = stack
         ctx.shapes = [t.shape for t in tensors[:-1]]
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(inputs)
         return out
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         stack: DenseStack = ctx.stack
-        (x,) = ctx.saved_tensors
+        (inputs,) = ctx.saved_tensors
         grads = stack.zero_grads()
-        grad_x = torch.empty_like(x)
-        for s, e, chunk in _chunk_inputs(stack, x):
-            acts = stack.forward(chunk)
+        grad_x = inputs.new_empty((inputs.shape[0] - 1, inputs.shape[1]))
+        for s, e in _chunks(inputs.shape[1], inputs.device):
+            acts = stack.forward(inputs[:, s:e])
             grad_x[:, s:e] = stack.backward(acts, grad_out[:, s:e], grads)
         params = parameter_grads(grads)
         return (None, *(g.reshape(shape) for g, shape in zip(params, ctx.shapes)), grad_x)
-
-
-def _chunk_inputs(stack: DenseStack, x: Tensor) -> Iterator[tuple[int, int, Tensor]]:
-    """``(start, end, stack input)`` per chunk of ``x``'s columns; one input buffer is reused."""
-    chunks = _chunks(x.shape[1], x.device)
-    buffer = stack.input_buffer(chunks[0][1] - chunks[0][0], x)
-    for s, e in chunks:
-        chunk = buffer[:, : e - s] if e - s < buffer.shape[1] else buffer
-        chunk[:-1].copy_(x[:, s:e])
-        yield s, e, chunk
