@@ -75,10 +75,15 @@ class DenseStack:
 
     def backward(self, acts: list[Tensor], grad: Tensor, grads: list[Tensor]) -> Tensor:
         """d(loss)/dx ``[in_0, n]`` from d(loss)/d(output) ``grad``; parameter gradients added to ``grads``."""
+        incoming = grad
         for k in range(len(self.weights) - 1, -1, -1):
             weight = self.weights[k]
             if self.relu[k]:
-                grad = torch.ops.aten.threshold_backward(grad, acts[k + 1][: weight.shape[0]], 0.0)
+                act = acts[k + 1][: weight.shape[0]]
+                if grad is incoming:
+                    grad = torch.ops.aten.threshold_backward(grad, act, 0.0)
+                else:  # a matmul result of this pass: overwrite it
+                    torch.ops.aten.threshold_backward.grad_input(grad, act, 0.0, grad_input=grad)
             add_weight_grad(grads[k], grad, acts[k])
             grad = weight[:, :-1].t() @ grad
         return grad
