@@ -30,7 +30,11 @@ Measured on the 2-core Xeon VM (AVX-512 with bf16 instructions), quiet, two runs
   6.2 / 6.2 ms (7.2 / 7.5 before, alternating runs on one VM). Dense layers' weight gradients
   as a ``bmm`` of one column range per thread (:func:`coolchic.training.dense_stack.add_weight_grad`):
   ARM rate 58.3-59.2 ms (62.7-67.7 before), whole default step 143.4-148.9 ms (150.1-159.3),
-  light 105.0-108.5 ms (112.9-120.8), three alternating runs each.
+  light 105.0-108.5 ms (112.9-120.8), three alternating runs each. All of session 9 (also the
+  clamped MSE, the pointwise input copied once, the in-place ReLU backward) against session 8's
+  last commit, five alternating runs in a slow state of the VM: default step 150.0-166.4 ms
+  (median 159.2) against 169.3-187.5 (178.8), light 113.7-137.2 (121.5) against 128.7-150.8
+  (133.0): -11 % and -9 %.
 * ``--compile-laplace``: ARM rate 59.2 / 55.9 ms with 2 threads, 85.9 with 1 (eager 60.1 /
   58.0 and 90.3): 1.5-5 % of the ARM, under 3 % of the step, for a C++ toolchain at run
   time. Not used.
