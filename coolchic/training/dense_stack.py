@@ -89,6 +89,10 @@ class DenseStack:
         return grad
 
 
+MIN_SPLIT_COLUMNS = 4096
+"""Columns per thread below which :func:`add_weight_grad` runs one matmul."""
+
+
 def add_weight_grad(acc: Tensor, grad: Tensor, x: Tensor) -> None:
     """``acc += grad @ x.T`` (``grad [r, n]``, ``x [c, n]``), the sum over the ``n`` columns
     split into one batch per torch thread on a CPU.
@@ -104,17 +108,13 @@ def add_weight_grad(acc: Tensor, grad: Tensor, x: Tensor) -> None:
         acc.addmm_(grad, x.t())
         return
     split = size * parts
-    halves = torch.bmm(
+    partial = torch.bmm(
         grad[:, :split].view(grad.shape[0], parts, size).transpose(0, 1),
         x[:, :split].view(x.shape[0], parts, size).permute(1, 2, 0),
     )
-    acc += halves.sum(0)
+    acc += partial.sum(0)
     if split < n:
         acc.addmm_(grad[:, split:], x[:, split:].t())
-
-
-MIN_SPLIT_COLUMNS = 4096
-"""Columns per thread below which :func:`add_weight_grad` runs one matmul."""
 
 
 def parameter_grads(grads: list[Tensor]) -> list[Tensor]:
