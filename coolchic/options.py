@@ -53,7 +53,7 @@ The budgets fill the issue-6 time goals with a margin (kodim01, 2 threads, quiet
 are in the README). They are budgets in iterations, so they get faster with the training
 step: when it got faster (session 8: light model 4-9 %, default 7-10 %) ``fast`` went from
 270 to 300 iterations (52-53 s, RD loss -3.0 % on average over the 16 bench points) and
-``medium`` from 1150 to 1250 (243 s, -0.6 %); session 9 (light step 5-10 % faster) took
+``medium`` from 1150 to 1250 (243 s, -0.6 %); session 9 (light step about 9 % faster) took
 ``fast`` to 330 (51.7-55.8 s, -1.2 %). At low rates ``medium`` runs :data:`LOW_RATE_N_ITR`.
 ``quality`` / ``lmbda`` stay the caller's choice.
 """
