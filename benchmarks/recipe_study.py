@@ -104,8 +104,6 @@ def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, A
     torch.set_num_threads(1)
     from coolchic import api
     from coolchic.api import encoder_options
-    from coolchic.c3.payload import write_payload
-    from coolchic.container import ContainerHeader, write_container
     from coolchic.imageconv import to_planes
     from coolchic.training.encoder import fit_recipe
 
@@ -118,7 +116,7 @@ def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, A
     start = time.perf_counter()
     frame = fit_recipe(planes, options, make(n_itr, options.start_lr), lambda e: done.__setitem__(0, e.done))
     fit_s = time.perf_counter() - start
-    data = write_container(write_payload(frame, allow_zero_scale=not options.avoid_zero_scales), ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth))
+    data = api.frame_file(frame, planes, options)
     decoded = api.decode(data, max_pixels=None, threads=1)
     bpp = 8.0 * len(data) / (planes.width * planes.height)
     psnr = api.psnr_db(planes, decoded.planes)

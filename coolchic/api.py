@@ -41,7 +41,7 @@ from .planes import ColorFormat, Planes
 from .threads import torch_threads
 
 if TYPE_CHECKING:
-    from .c3.frame import Architecture
+    from .c3.frame import Architecture, Frame
     from .training.encoder import ProgressEvent
 
 Source = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", BinaryIO]
@@ -310,6 +310,14 @@ def _synthesize(frame: Any, device: str, threads: int | None) -> np.ndarray:
 # ----------------------------------------------------------------------------- encoding
 
 
+def frame_file(frame: Frame, planes: Planes, options: EncoderOptions, chunks: dict[str, bytes] | None = None) -> bytes:
+    """The ``.cool`` file of a trained ``frame`` of ``planes``: its payload (with zero-scale
+    symbols unless ``options.avoid_zero_scales``) in the container, with metadata ``chunks``."""
+    payload = write_payload(frame, allow_zero_scale=not options.avoid_zero_scales)
+    header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)
+    return write_container(payload, header, chunks)
+
+
 def encoder_options(quality: float | None = None, preset: str | None = None, **options: Any) -> EncoderOptions:
     """The :class:`EncoderOptions` that :func:`encode` runs: ``quality`` mapped to λ, the
     ``preset``'s values under the explicit ``options``. Bad values raise ``ValueError``."""
@@ -395,9 +403,7 @@ def encode(
         start = time.perf_counter()
         frame = fit(planes, opts, progress, stop)
         fit_seconds = time.perf_counter() - start
-        payload = write_payload(frame, allow_zero_scale=not opts.avoid_zero_scales)
-        header = ContainerHeader(planes.width, planes.height, planes.color, planes.bitdepth)
-        data = write_container(payload, header, chunks)
+        data = frame_file(frame, planes, opts, chunks)
         encode_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
