@@ -74,8 +74,9 @@ class CoolchicCodec(Codec):
         """Every resolved encoder option that shapes the result (the run's configuration).
         Presets change the decoder and budget at low rates: where they do, the options
         resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are given as ``at_low_rate``."""
-        options, low_rate = self._options_at(None), self._resolved(LOW_RATE_LMBDA)
-        if low_rate != self._resolved():
+        resolved, low_rate = self._resolved(), self._resolved(LOW_RATE_LMBDA)
+        options = self._with_run_settings(resolved)
+        if low_rate != resolved:
             options["at_low_rate"] = low_rate
         return options
 
@@ -84,11 +85,11 @@ class CoolchicCodec(Codec):
         that shapes the result, so a redefined preset or default, or other pretrained networks,
         never reuse points measured under the old ones, and a change at low rates only
         invalidates the low-rate points."""
-        return self._options_at(setting)
+        return self._with_run_settings(self._resolved(setting))
 
-    def _options_at(self, lmbda: float | None) -> dict[str, Any]:
-        """:meth:`_resolved` at ``lmbda`` with the benchmark's own settings and the package version."""
-        return {**self._resolved(lmbda), "preset": self.preset, "threads": self.threads, "version": _package_version()}
+    def _with_run_settings(self, resolved: dict[str, Any]) -> dict[str, Any]:
+        """``resolved`` options with the benchmark's own settings and the package version."""
+        return {**resolved, "preset": self.preset, "threads": self.threads, "version": _package_version()}
 
     def _resolved(self, lmbda: float | None = None) -> dict[str, Any]:
         """The encoder options at ``lmbda`` that shape a stream, and the stored networks they start from."""
