@@ -15,6 +15,11 @@ def soft_round(x: Tensor, temperature: float) -> Tensor:
     return floor + torch.tanh(frac / temperature) * (0.5 / math.tanh(0.5 / temperature)) + 0.5
 
 
+def _soft_round_slope(temperature: float) -> float:
+    """``0.5 / (T tanh(0.5 / T))``: d soft_round / dx is this times ``1 - tanh(...)^2``."""
+    return 0.5 / (temperature * math.tanh(0.5 / temperature))
+
+
 def kumaraswamy_noise(like: Tensor, a: float, generator: torch.Generator | None) -> Tensor:
     """Noise in [-0.5, 0.5) with Kumaraswamy(a, b) law, b such that the mode is 0.5."""
     u = torch.rand(like.shape, generator=generator, device=like.device, dtype=like.dtype)
@@ -50,7 +55,7 @@ class _NoiseQuantize(torch.autograd.Function):
         first, th1 = _soft_round_(x.detach().clone(), temperature)
         out, th2 = _soft_round_(first.add_(noise), temperature)
         if ctx.needs_input_grad[0]:
-            slope = 0.5 / (temperature * math.tanh(0.5 / temperature))
+            slope = _soft_round_slope(temperature)
             th1.mul_(th1).neg_().add_(1.0).mul_(slope)
             ctx.save_for_backward(th2.mul_(th2).neg_().add_(1.0).mul_(slope).mul_(th1))
         return out
@@ -75,7 +80,7 @@ class _SteRound(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         t = ctx.temperature
         th = torch.tanh((x - torch.floor(x) - 0.5) / t)
-        return grad * (1.0 - th * th) * (0.5 / (t * math.tanh(0.5 / t))), None
+        return grad * (1.0 - th * th) * _soft_round_slope(t), None
 
 
 def ste_quantize(x: Tensor, temperature: float) -> Tensor:
