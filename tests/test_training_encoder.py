@@ -124,6 +124,17 @@ def test_seed_makes_cpu_encodes_reproducible() -> None:
     np.testing.assert_array_equal(a.synthesis.weight_symbols, b.synthesis.weight_symbols)
 
 
+@pytest.mark.parametrize("n_ft_per_res", ["0,1,1", "1,0,2"])
+def test_resolutions_without_channels_encode(n_ft_per_res: str) -> None:
+    """The format allows c_i = 0 (spec §3.1): such a resolution has no latents to train."""
+    planes = _planes("rgb", 24, 20)
+    frame = fit(planes, EncoderOptions(n_itr=40, seed=0, threads=1, n_ft_per_res=n_ft_per_res, recipe="lean"))
+    _check_frame(frame, planes)
+    assert frame.architecture.n_ft_per_res == tuple(int(c) for c in n_ft_per_res.split(","))
+    decoded = read_payload(write_payload(frame))
+    np.testing.assert_array_equal(synthesize(decoded), synthesize(frame))
+
+
 def test_threads_option_is_restored_after_fit() -> None:
     before = torch.get_num_threads()
     seen: list[int] = []

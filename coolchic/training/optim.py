@@ -11,9 +11,20 @@ from coolchic.training.soap import SOAP
 ADAM_BETAS = (0.9, 0.999)
 
 
+def trained_latents(model: CoolChicModel) -> list[torch.nn.Parameter]:
+    """The latent grids, less those of resolutions without channels (nothing to train)."""
+    return [p for p in model.latents.parameters() if p.numel()]
+
+
 def phase_parameters(model: CoolChicModel, phase: Phase) -> list[torch.nn.Parameter]:
     """The parameters a phase trains: the latents only, or everything."""
-    return list(model.latents.parameters()) if phase.latents_only else list(model.parameters())
+    latents = trained_latents(model)
+    return latents if phase.latents_only else latents + network_parameters(model)
+
+
+def network_parameters(model: CoolChicModel) -> list[torch.nn.Parameter]:
+    """The ARM's, the upsampling's and the synthesis' parameters."""
+    return [*model.arm.parameters(), *model.upsampling.parameters(), *model.synthesis.parameters()]
 
 
 def make_optimizer(model: CoolChicModel, phase: Phase) -> torch.optim.Optimizer:
@@ -23,11 +34,10 @@ def make_optimizer(model: CoolChicModel, phase: Phase) -> torch.optim.Optimizer:
     ``phase.optimizer == "soap"`` the networks' matrices are preconditioned by SOAP while
     the latents keep Adam with 3.0's betas.
     """
-    latents = list(model.latents.parameters())
+    latents = trained_latents(model)
     if phase.latents_only:
         return torch.optim.Adam(latents, lr=phase.lr, foreach=True)
-    ids = {id(p) for p in latents}
-    networks = [p for p in model.parameters() if id(p) not in ids]
+    networks = network_parameters(model)
     lr_net = phase.lr if phase.lr_networks is None else phase.lr_networks
     if phase.optimizer == "adam":
         if lr_net == phase.lr:
