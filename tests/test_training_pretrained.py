@@ -32,6 +32,23 @@ def test_the_stored_networks_fit_their_preset() -> None:
             assert torch.equal(dict(model.named_parameters())[name], value)
 
 
+def test_stored_networks_serve_architectures_without_some_resolutions() -> None:
+    """Left-out resolutions read as zeros: their columns of the first synthesis layer go."""
+    full = encoder_options(preset="fast").architecture(3)
+    whole = pretrained.pretrained_state(full)
+    assert whole is not None
+    for fts, kept in (("0,1,1,1,1,1,1", [1, 2, 3, 4, 5, 6]), ("1,1,0,1,1,1,0", [0, 1, 3, 4, 5])):
+        state = pretrained.pretrained_state(encoder_options(preset="fast", n_ft_per_res=fts).architecture(3))
+        assert state is not None and state.keys() == whole.keys()
+        first = pretrained.FIRST_SYNTHESIS_WEIGHT
+        assert torch.equal(state[first], whole[first][:, kept])
+        assert all(torch.equal(state[k], whole[k]) for k in whole if k != first)
+    assert pretrained.fingerprint(encoder_options(preset="fast", n_ft_per_res="0,1,1,1,1,1,1").architecture(3)) \
+        not in (None, pretrained.fingerprint(full))
+    for fts in ("2,1,1,1,1,1,1", "1,1,1,1,1,1", "0,1,1,1,1,1,1,1"):  # more channels, other resolution counts
+        assert pretrained.pretrained_state(encoder_options(preset="fast", n_ft_per_res=fts).architecture(3)) is None
+
+
 def test_unknown_architectures_start_at_random() -> None:
     assert pretrained.pretrained_state(encoder_options(**TINY).architecture(3)) is None
 

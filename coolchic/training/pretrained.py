@@ -38,17 +38,41 @@ N_ITR, LMBDA, SIZE = 1150, 1e-3, (768, 512)
 """Length, λ and test-card size of the encodes the stored networks come from."""
 
 
+FIRST_SYNTHESIS_WEIGHT = "synthesis.layers.0.weight"
+
+
 def _key(arch: Architecture) -> str:
     return json.dumps(asdict(arch), sort_keys=True)
 
 
+def _kept_inputs(stored_key: str, arch: Architecture) -> list[int] | None:
+    """The synthesis inputs of a stored set that ``arch`` keeps, or None if the set does not fit.
+
+    A set fits its own architecture, and one that leaves out whole resolutions
+    (``n_ft_per_res`` with 0 where the set has channels): the networks then see those
+    resolutions' latents as zeros, the value an all-zero grid gives them.
+    """
+    stored, wanted = json.loads(stored_key), json.loads(_key(arch))
+    stored_fts, wanted_fts = stored.pop("n_ft_per_res"), wanted.pop("n_ft_per_res")
+    if stored != wanted or len(stored_fts) != len(wanted_fts):
+        return None
+    if any(c not in (0, s) for c, s in zip(wanted_fts, stored_fts)):
+        return None
+    starts = np.cumsum([0, *stored_fts])
+    return [i for c, start, s in zip(wanted_fts, starts, stored_fts) if c for i in range(start, start + s)]
+
+
 def _stored(arch: Architecture) -> dict[str, np.ndarray] | None:
-    """The stored arrays for ``arch`` by parameter name, or None if no set has its architecture."""
-    key = _key(arch)
+    """The stored arrays for ``arch`` by parameter name, or None if no set fits it
+    (:func:`_kept_inputs`)."""
     for path in sorted(FOLDER.glob("*.npz")):
         with np.load(path) as data:
-            if str(data["architecture"]) == key:
-                return {name: data[name] for name in data.files if name != "architecture"}
+            kept = _kept_inputs(str(data["architecture"]), arch)
+            if kept is None:
+                continue
+            arrays = {name: data[name] for name in data.files if name != "architecture"}
+            arrays[FIRST_SYNTHESIS_WEIGHT] = np.ascontiguousarray(arrays[FIRST_SYNTHESIS_WEIGHT][:, kept])
+            return arrays
     return None
 
 
