@@ -10,7 +10,8 @@ For each ``PRESET=DIR``: the BD-rate of Cool-chic against each anchor between th
 dataset-average curves (as in the bench's ``report.md``; the published 3.0 curve is read from
 the TSV named in the run's ``config.json``), the median 1-thread encode seconds of the run's
 Cool-chic points (the bench encodes one image at a time; the machine may have been shared)
-and, from ``--timing`` (``benchmarks/preset_timing.py``), the latest 2-thread encode time.
+and, from ``--timing`` (``benchmarks/preset_timing.py``), the latest 2-thread encode time at
+quality 60.
 """
 
 from __future__ import annotations
@@ -22,21 +23,27 @@ import statistics
 from pathlib import Path
 
 from coolchic.evaluation.bdrate import compare
+from coolchic.evaluation.coolchic_codec import CoolchicCodec
 from coolchic.evaluation.published import PUBLISHED_NAME, load_published
 from coolchic.evaluation.report import percent, read_points_tsv
-from coolchic.options import LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS
+from coolchic.options import PRESETS
 
 ANCHORS = ("avif444", "avif444-s4", "avif420", "heic420", "jxl", "webp", "jpeg420", PUBLISHED_NAME)
 MEGAPIXELS_768x512 = 768 * 512 / 1e6
 
 
+TIMED_QUALITY = 60.0
+"""The quality of the 2-thread time in the table (``preset_timing.py``'s default)."""
+
+
 def _two_thread_seconds(timing: Path | None) -> dict[str, float]:
-    """Latest 2-thread CPU ``seconds`` per preset in a ``preset_timing.py`` TSV."""
+    """Latest 2-thread CPU ``seconds`` at :data:`TIMED_QUALITY` per preset in a
+    ``preset_timing.py`` TSV."""
     if timing is None or not timing.exists():
         return {}
     with timing.open(newline="") as f:
         return {r["preset"]: float(r["seconds"]) for r in csv.DictReader(f, delimiter="\t")
-                if r["threads"] == "2" and r["device"] == "cpu"}
+                if r["threads"] == "2" and r["device"] == "cpu" and float(r["quality"]) == TIMED_QUALITY}
 
 
 def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:
@@ -60,8 +67,9 @@ def preset_row(preset: str, run: Path, two_threads: dict[str, float]) -> str:
     two = two_threads.get(preset)
     two_text = "n/a" if two is None else f"{two:.0f} s ({two / MEGAPIXELS_768x512:.0f} s/Mpix)"
     iterations = str(PRESETS[preset]["n_itr"])
-    if preset in LOW_RATE_N_ITR:
-        iterations += f" ({LOW_RATE_N_ITR[preset]} from λ {LOW_RATE_LMBDA:g})"
+    changes = CoolchicCodec(preset=preset).n_itr_changes()
+    if changes:
+        iterations += f" ({', '.join(f'{n_itr} from λ {start:g}' for start, n_itr in changes)})"
     return (f"| {preset} | {iterations} | {two_text} | {one_thread:.0f} s | "
             f"{len(images)} x {len(settings)} | " + " | ".join(cells) + " |")
 

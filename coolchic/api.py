@@ -387,7 +387,7 @@ def encode(
     ``quality`` (0–100, see :func:`quality_to_lmbda`) and ``options`` (the names of
     :class:`~coolchic.options.EncoderOptions`: ``lmbda``, ``n_itr``, ``layers_synthesis`` …)
     configure the encoder; ``preset`` names an entry of ``coolchic.options.PRESETS`` (with the
-    light decoder from λ ``LOW_RATE_LMBDA`` up, :func:`~coolchic.options.preset_values`) whose
+    changes of ``coolchic.options.RATE_TIERS`` at lower rates, :func:`~coolchic.options.preset_values`) whose
     values the explicit ``options`` override; ``progress`` receives training events; setting
     ``stop`` (from another thread) ends training early and encodes the best model so far. ``icc_profile``, ``exif``
     and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.

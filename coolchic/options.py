@@ -54,9 +54,23 @@ are in the README). They are budgets in iterations, so they get faster with the 
 step: when it got faster (session 8: light model 4-9 %, default 7-10 %) ``fast`` went from
 270 to 300 iterations (52-53 s, RD loss -3.0 % on average over the 16 bench points) and
 ``medium`` from 1150 to 1250 (243 s, -0.6 %); session 9 (light step about 9 % faster) took
-``fast`` to 330 (51.7-55.8 s, -1.2 %). At low rates ``medium`` runs :data:`LOW_RATE_N_ITR`.
+``fast`` to 330 (51.7-55.8 s, -1.2 %). At lower rates the presets change (:data:`RATE_TIERS`).
 ``quality`` / ``lmbda`` stay the caller's choice.
 """
+
+COARSE_LATENTS = (0, 1, 1, 1, 1, 1, 1)
+"""``n_ft_per_res`` without the full-resolution latent grid (a resolution may have no channels,
+spec §3.1): the synthesis builds every pixel from the upsampled coarser grids. It removes
+3/4 of the latents, so of the ARM's work, which makes training steps about 25 % cheaper and
+pays at low rates, where that grid costs more bits than it saves error. At equal 1-thread
+time on the four bench images (``benchmarks/results/recipe_study.md``, session 10) it lowered
+``medium``'s RD loss by 7.0 % on average at λ 4e-3 and 7.9 % at 2e-2 and ``fast``'s by 7.6 %
+and 10.0 %, and raised ``medium``'s by 3.6 % (kodim23) and 21 % (kodim01) at λ 1e-3."""
+
+COARSE_LMBDA = 3e-3
+"""From this λ up (quality <= 44) ``fast`` and ``medium`` leave out the full-resolution grid
+(:data:`COARSE_LATENTS`): it won at λ 4e-3 and lost at 1e-3, on kodim01 (the most textured
+bench image) by only 1.8 % at 4e-3, so the switch sits nearer 4e-3 than the two λ's midpoint."""
 
 LOW_RATE_LMBDA = 1e-2
 """From this λ up (quality <= 26) every preset uses :data:`LIGHT_ARCHITECTURE`: at λ 2e-2 the
@@ -65,32 +79,42 @@ the light one's 540-668 (the 3.0 encoder made the same switch for its λ = 0.02 
 With ``medium`` at λ 2e-2 the switch lowered the RD loss by 2.5-3.1 % on average over 4 images
 (``benchmarks/results/recipe_study.md``, session 7); at 4e-3 the light decoder lost."""
 
-
-LOW_RATE_N_ITR: dict[str, int] = {"medium": 1600}
-"""Budgets of presets from :data:`LOW_RATE_LMBDA` up, where the light decoder's cheaper steps
-fit more iterations in the preset's time: ``medium`` at λ 2e-2 on kodim01 (2 threads, one
-after the other on one VM) took 188.4 s for 1250 iterations, 252.7 s for 1600 and 254.8 s
-for 1650, against 251.8 s for its 1250 default-decoder iterations at λ 1e-3. On the four
-bench images at λ 2e-2 (1 thread), 1600 against 1250 iterations changed the RD loss by
--2.5, +0.0, +0.9 and -2.9 % (mean -1.1 %; ``benchmarks/results/recipe_study.md``, session 9).
-``fast`` has the light decoder at every λ; ``slow``'s time is not bounded."""
+RATE_TIERS: dict[str, tuple[tuple[float, dict[str, object]], ...]] = {
+    "fast": ((COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 440}),),
+    "medium": (
+        (COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 1900}),
+        (LOW_RATE_LMBDA, {**LIGHT_ARCHITECTURE, "n_ft_per_res": COARSE_LATENTS, "n_itr": 2350}),
+    ),
+    "slow": ((LOW_RATE_LMBDA, LIGHT_ARCHITECTURE),),
+}
+"""Per preset, ``(λ, options)`` pairs in rising λ: an encode at λ takes the options of every
+pair whose λ it reaches, later pairs winning. The iteration budgets keep each preset's time
+as the cheaper steps allow: on the bench images (1 thread, two encodes side by side) ``fast``
+took 81-85 s for 440 coarse iterations against 81-86 s for its 330 full ones, and ``medium``
+361-367 s for 1750 default-decoder coarse iterations and 352-369 s for 2150 light coarse ones,
+against 397-418 s for its 1250 full ones. ``slow``'s time is not bounded, and it keeps the
+full pyramid (not measured at its budget)."""
 
 
 def preset_values(preset: str, lmbda: float) -> dict[str, object]:
-    """The options of ``PRESETS[preset]`` for an encode at ``lmbda`` (the light decoder and
-    :data:`LOW_RATE_N_ITR` at low rates)."""
+    """The options of ``PRESETS[preset]`` for an encode at ``lmbda`` (:data:`RATE_TIERS`)."""
     if preset not in PRESETS:
         raise ValueError(f"preset: unknown preset {preset!r} (accepted: {', '.join(sorted(PRESETS))})")
-    values = PRESETS[preset]
-    if lmbda < LOW_RATE_LMBDA:
-        return dict(values)
-    budget = {"n_itr": LOW_RATE_N_ITR[preset]} if preset in LOW_RATE_N_ITR else {}
-    return {**values, **LIGHT_ARCHITECTURE, **budget}
+    values = dict(PRESETS[preset])
+    for start, tier in RATE_TIERS.get(preset, ()):
+        if lmbda >= start:
+            values.update(tier)
+    return values
+
+
+def tier_starts(preset: str) -> tuple[float, ...]:
+    """The λ's from which ``preset`` changes options (:data:`RATE_TIERS`)."""
+    return tuple(start for start, _ in RATE_TIERS.get(preset, ()))
 
 
 PRESET_SUMMARIES: dict[str, str] = {
-    "fast": "330 iterations of a lighter decoder, ~55 s per 768x512 image on 2 cores",
-    "medium": "1250 iterations (1600 from quality 26 down), ~4 min per 768x512 image on 2 cores",
+    "fast": "330 iterations of a lighter decoder (440 on fewer latents from quality 44 down), ~55 s per 768x512 image on 2 cores",
+    "medium": "1250 iterations (more, on fewer latents, from quality 44 down), ~4 min per 768x512 image on 2 cores",
     "slow": "10 000 iterations, about an hour per 768x512 image",
 }
 """One line per preset for help texts."""

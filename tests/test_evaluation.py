@@ -257,14 +257,16 @@ def test_the_budget_note_shows_what_a_preset_runs(image_dir: Path, tmp_path: Pat
     notes = budget_notes(_config(image_dir, tmp_path), [codec])
     assert f"n_itr={PRESETS['fast']['n_itr']}" in notes[0]
     assert f"n_itr={PRESETS['fast']['n_itr']}" in codec.description
-    assert "n_itr from" not in codec.description
+    assert "n_itr from" not in CoolchicCodec(preset="fast", n_itr=7).description
 
 
-def test_the_budget_note_shows_a_presets_low_rate_budget() -> None:
-    from coolchic.options import LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS
+def test_the_budget_note_shows_a_presets_lower_rate_budgets() -> None:
+    from coolchic.options import PRESETS, RATE_TIERS
 
     description = CoolchicCodec(preset="medium").description
-    assert f"n_itr={PRESETS['medium']['n_itr']}, n_itr from lmbda {LOW_RATE_LMBDA:g}={LOW_RATE_N_ITR['medium']}" in description
+    (coarse, coarse_tier), (light, light_tier) = RATE_TIERS["medium"]
+    assert (f"n_itr={PRESETS['medium']['n_itr']}, n_itr from lmbda {coarse:g}={coarse_tier['n_itr']}, "
+            f"n_itr from lmbda {light:g}={light_tier['n_itr']}") in description
     assert "n_itr from" not in CoolchicCodec(preset="medium", n_itr=7).description
 
 
@@ -295,20 +297,22 @@ def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
     image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``medium`` switches decoders at LOW_RATE_LMBDA: a moved switch must not reuse old
-    low-rate points, and leaves the points below it valid; ``fast`` has one decoder at every
-    λ, so its configuration has nothing to add."""
+    low-rate points, and leaves the points below it valid; ``slow`` changes only there, so
+    its configuration names that one λ."""
     from coolchic import options
     from coolchic.evaluation.images import load_images
     from coolchic.evaluation.sweep import point_key
 
     image = load_images(image_dir, None, None)[0]
-    assert "at_low_rate" in CoolchicCodec(preset="medium").options()
-    assert "at_low_rate" not in CoolchicCodec(preset="fast").options()
+    assert f"from_lmbda {options.LOW_RATE_LMBDA:g}" in CoolchicCodec(preset="medium").options()
+    assert [k for k in CoolchicCodec(preset="slow").options() if k.startswith("from_lmbda")] == [
+        f"from_lmbda {options.LOW_RATE_LMBDA:g}"]
     before = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
-    monkeypatch.setattr(options, "LIGHT_ARCHITECTURE", {**options.LIGHT_ARCHITECTURE, "layers_arm": "8,8"})
+    (coarse, coarse_tier), (light, light_tier) = options.RATE_TIERS["medium"]
+    monkeypatch.setitem(options.RATE_TIERS, "medium", ((coarse, coarse_tier), (light, {**light_tier, "layers_arm": "8,8"})))
     after = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
     assert after[0] == before[0] and after[1] != before[1]
-    monkeypatch.setitem(options.LOW_RATE_N_ITR, "medium", 7)
+    monkeypatch.setitem(options.RATE_TIERS, "medium", ((coarse, coarse_tier), (light, {**light_tier, "n_itr": 7})))
     assert point_key(CoolchicCodec(preset="medium"), image, 2e-2) not in (before[1], after[1])
 
 

@@ -104,20 +104,32 @@ def test_presets_are_valid_options_ordered_by_effort() -> None:
     assert n_itr == sorted(n_itr) and len(set(n_itr)) == 3
 
 
-def test_presets_switch_to_the_light_decoder_at_low_rates() -> None:
+def test_presets_change_decoder_and_budget_at_lower_rates() -> None:
     from coolchic.api import encoder_options
-    from coolchic.options import LIGHT_ARCHITECTURE, LOW_RATE_LMBDA, LOW_RATE_N_ITR, PRESETS, preset_values
+    from coolchic.options import (COARSE_LATENTS, COARSE_LMBDA, LIGHT_ARCHITECTURE, LOW_RATE_LMBDA, PRESETS,
+                                  RATE_TIERS, preset_values, tier_starts)
 
     light = EncoderOptions.from_kwargs(**LIGHT_ARCHITECTURE).architecture(3)
+    default = EncoderOptions().architecture(3)
     for name in PRESETS:
-        budget = {"n_itr": LOW_RATE_N_ITR[name]} if name in LOW_RATE_N_ITR else {}
-        assert preset_values(name, LOW_RATE_LMBDA) == {**PRESETS[name], **LIGHT_ARCHITECTURE, **budget}
-        assert encoder_options(preset=name, lmbda=2e-2).architecture(3) == light
-        assert encoder_options(preset=name, quality=10).architecture(3) == light
-        assert preset_values(name, 0.999 * LOW_RATE_LMBDA) == PRESETS[name]
-    assert encoder_options(preset="medium", lmbda=1e-3).architecture(3) == EncoderOptions().architecture(3)
+        assert encoder_options(preset=name, lmbda=2e-2).architecture(3).synthesis == light.synthesis
+        assert encoder_options(preset=name, quality=10).architecture(3).layers_arm == light.layers_arm
+        assert preset_values(name, 0.999 * min(tier_starts(name))) == PRESETS[name]
+        assert list(tier_starts(name)) == sorted(tier_starts(name))
+        for start, tier in RATE_TIERS[name]:
+            assert preset_values(name, start).items() >= tier.items()
+    for name in ("fast", "medium"):
+        assert tier_starts(name)[0] == COARSE_LMBDA
+        assert encoder_options(preset=name, lmbda=COARSE_LMBDA).n_ft_per_res == COARSE_LATENTS
+        assert encoder_options(preset=name, lmbda=2e-2).n_ft_per_res == COARSE_LATENTS
+        assert encoder_options(preset=name, lmbda=0.999 * COARSE_LMBDA).n_ft_per_res == (1,) * 7
+    assert encoder_options(preset="slow", lmbda=2e-2).n_ft_per_res == (1,) * 7
+    assert encoder_options(preset="medium", lmbda=4e-3).architecture(3).layers_arm == default.layers_arm
+    assert preset_values("medium", LOW_RATE_LMBDA)["layers_arm"] == LIGHT_ARCHITECTURE["layers_arm"]
+    assert encoder_options(preset="medium", lmbda=1e-3).architecture(3) == default
     assert encoder_options(preset="medium", lmbda=2e-2, layers_arm="24,24").layers_arm == (24, 24)
-    assert encoder_options(preset="medium", lmbda=2e-2).n_itr == LOW_RATE_N_ITR["medium"] > PRESETS["medium"]["n_itr"]
+    n_itr = [encoder_options(preset="medium", lmbda=lmbda).n_itr for lmbda in (1e-3, 4e-3, 2e-2)]
+    assert n_itr == sorted(n_itr) and len(set(n_itr)) == 3
     assert encoder_options(preset="medium", lmbda=2e-2, n_itr=9).n_itr == 9
     with pytest.raises(ValueError, match="lmbda"):
         encoder_options(preset="medium", lmbda="high")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from coolchic.evaluation.codecs import Codec
-from coolchic.options import LOW_RATE_LMBDA, EncoderOptions
+from coolchic.options import EncoderOptions, tier_starts
 
 PUBLISHED_LAMBDAS = (1e-4, 4e-4, 1e-3, 4e-3, 2e-2)
 """The λ values of the published Cool-chic 3.0 Kodak results."""
@@ -58,13 +58,27 @@ class CoolchicCodec(Codec):
         explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "lmbda": lmbda}
         return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
 
+    def _tier_starts(self) -> tuple[float, ...]:
+        return () if self.preset is None else tier_starts(self.preset)
+
+    def n_itr_changes(self) -> list[tuple[float, int]]:
+        """``(λ, n_itr)`` for each λ of :data:`~coolchic.options.RATE_TIERS` where the
+        iterations change."""
+        changes = []
+        n_itr = self._encoder_options().n_itr
+        for start in self._tier_starts():
+            tier_n_itr = self._encoder_options(start).n_itr
+            if tier_n_itr != n_itr:
+                changes.append((start, tier_n_itr))
+                n_itr = tier_n_itr
+        return changes
+
     def effective_budget(self) -> dict[str, Any]:
         """What the encoder runs: the preset's values where no explicit option overrides them
-        (and the iterations from :data:`~coolchic.options.LOW_RATE_LMBDA` up, where they differ)."""
-        options, low_rate = self._encoder_options(), self._encoder_options(LOW_RATE_LMBDA)
+        (and the iterations from each λ where they change, :meth:`n_itr_changes`)."""
+        options = self._encoder_options()
         budget: dict[str, Any] = {"n_itr": options.n_itr}
-        if low_rate.n_itr != options.n_itr:
-            budget[f"n_itr from lmbda {LOW_RATE_LMBDA:g}"] = low_rate.n_itr
+        budget.update({f"n_itr from lmbda {start:g}": n_itr for start, n_itr in self.n_itr_changes()})
         return {**budget, "n_train_loops": options.n_train_loops, "recipe": options.recipe, "preset": self.preset}
 
     def unavailable_reason(self) -> str | None:
@@ -72,12 +86,14 @@ class CoolchicCodec(Codec):
 
     def options(self) -> dict[str, Any]:
         """Every resolved encoder option that shapes the result (the run's configuration).
-        Presets change the decoder and budget at low rates: where they do, the options
-        resolved at :data:`~coolchic.options.LOW_RATE_LMBDA` are given as ``at_low_rate``."""
-        resolved, low_rate = self._resolved(), self._resolved(LOW_RATE_LMBDA)
+        Presets change the decoder and budget at lower rates (:data:`~coolchic.options.RATE_TIERS`):
+        the options resolved at each λ where they do are given as ``from_lmbda <λ>``."""
+        resolved = self._resolved()
         options = self._with_run_settings(resolved)
-        if low_rate != resolved:
-            options["at_low_rate"] = low_rate
+        for start in self._tier_starts():
+            tier = self._resolved(start)
+            if tier != resolved:
+                options[f"from_lmbda {start:g}"] = resolved = tier
         return options
 
     def point_options(self, setting: float) -> dict[str, Any]:
