@@ -113,7 +113,8 @@ def tier_starts(preset: str) -> tuple[float, ...]:
 
 
 PRESET_SUMMARIES: dict[str, str] = {
-    "fast": "330 iterations of a lighter decoder (440 on fewer latents from quality 44 down), ~55 s per 768x512 image on 2 cores",
+    "fast": "330 iterations of a lighter decoder (440 on fewer latents from quality 44 down), "
+            "~55 s per 768x512 image on 2 cores",
     "medium": "1250 iterations (more, on fewer latents, from quality 44 down), ~4 min per 768x512 image on 2 cores",
     "slow": "10 000 iterations, about an hour per 768x512 image",
 }

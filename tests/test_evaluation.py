@@ -309,7 +309,8 @@ def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
         f"from_lmbda {options.LOW_RATE_LMBDA:g}"]
     before = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
     (coarse, coarse_tier), (light, light_tier) = options.RATE_TIERS["medium"]
-    monkeypatch.setitem(options.RATE_TIERS, "medium", ((coarse, coarse_tier), (light, {**light_tier, "layers_arm": "8,8"})))
+    light_arm = {**light_tier, "layers_arm": "8,8"}
+    monkeypatch.setitem(options.RATE_TIERS, "medium", ((coarse, coarse_tier), (light, light_arm)))
     after = [point_key(CoolchicCodec(preset="medium"), image, lmbda) for lmbda in (1e-3, 2e-2)]
     assert after[0] == before[0] and after[1] != before[1]
     monkeypatch.setitem(options.RATE_TIERS, "medium", ((coarse, coarse_tier), (light, {**light_tier, "n_itr": 7})))
