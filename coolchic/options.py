@@ -80,7 +80,7 @@ With ``medium`` at λ 2e-2 the switch lowered the RD loss by 2.5-3.1 % on averag
 (``benchmarks/results/recipe_study.md``, session 7); at 4e-3 the light decoder lost."""
 
 RATE_TIERS: dict[str, tuple[tuple[float, dict[str, object]], ...]] = {
-    "fast": ((COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 440}),),
+    "fast": ((COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 470}),),
     "medium": (
         (COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 1900}),
         (LOW_RATE_LMBDA, {**LIGHT_ARCHITECTURE, "n_ft_per_res": COARSE_LATENTS, "n_itr": 2350}),
@@ -90,7 +90,8 @@ RATE_TIERS: dict[str, tuple[tuple[float, dict[str, object]], ...]] = {
 """Per preset, ``(λ, options)`` pairs in rising λ: an encode at λ takes the options of every
 pair whose λ it reaches, later pairs winning. The iteration budgets keep each preset's time
 as the cheaper steps allow: on the bench images (1 thread, two encodes side by side) ``fast``
-took 81-85 s for 440 coarse iterations against 81-86 s for its 330 full ones, and ``medium``
+took 75-78 s for 440 coarse iterations against 81-86 s for its 330 full ones, so it runs 470
+(81.5-82.9 s; 53.1 s with 2 threads at quality 40, kodim01), and ``medium``
 361-367 s for 1750 default-decoder coarse iterations and 352-369 s for 2150 light coarse ones,
 against 397-418 s for its 1250 full ones. ``slow``'s time is not bounded, and it keeps the
 full pyramid (not measured at its budget)."""
@@ -113,7 +114,7 @@ def tier_starts(preset: str) -> tuple[float, ...]:
 
 
 PRESET_SUMMARIES: dict[str, str] = {
-    "fast": "330 iterations of a lighter decoder (440 on fewer latents from quality 44 down), "
+    "fast": "330 iterations of a lighter decoder (470 on fewer latents from quality 44 down), "
             "~55 s per 768x512 image on 2 cores",
     "medium": "1250 iterations (more, on fewer latents, from quality 44 down), ~4 min per 768x512 image on 2 cores",
     "slow": "10 000 iterations, about an hour per 768x512 image",
