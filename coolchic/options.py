@@ -83,7 +83,7 @@ RATE_TIERS: dict[str, tuple[tuple[float, dict[str, object]], ...]] = {
     "fast": ((COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 470}),),
     "medium": (
         (COARSE_LMBDA, {"n_ft_per_res": COARSE_LATENTS, "n_itr": 1900}),
-        (LOW_RATE_LMBDA, {**LIGHT_ARCHITECTURE, "n_ft_per_res": COARSE_LATENTS, "n_itr": 2350}),
+        (LOW_RATE_LMBDA, {**LIGHT_ARCHITECTURE, "n_itr": 2350}),
     ),
     "slow": ((LOW_RATE_LMBDA, LIGHT_ARCHITECTURE),),
 }

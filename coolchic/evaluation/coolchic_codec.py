@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from importlib import metadata
 from typing import Any
@@ -58,20 +59,22 @@ class CoolchicCodec(Codec):
         explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "lmbda": lmbda}
         return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
 
-    def _tier_starts(self) -> tuple[float, ...]:
-        return () if self.preset is None else tier_starts(self.preset)
+    def _tier_changes(self, value: Callable[[float | None], Any]) -> list[tuple[float, Any]]:
+        """``(λ, value(λ))`` for each λ of :data:`~coolchic.options.RATE_TIERS` where
+        ``value`` differs from its value below that λ (``value(None)``: at the default λ)."""
+        changes = []
+        current = value(None)
+        for start in () if self.preset is None else tier_starts(self.preset):
+            at_start = value(start)
+            if at_start != current:
+                changes.append((start, at_start))
+                current = at_start
+        return changes
 
     def n_itr_changes(self) -> list[tuple[float, int]]:
         """``(λ, n_itr)`` for each λ of :data:`~coolchic.options.RATE_TIERS` where the
         iterations change."""
-        changes = []
-        n_itr = self._encoder_options().n_itr
-        for start in self._tier_starts():
-            tier_n_itr = self._encoder_options(start).n_itr
-            if tier_n_itr != n_itr:
-                changes.append((start, tier_n_itr))
-                n_itr = tier_n_itr
-        return changes
+        return self._tier_changes(lambda lmbda: self._encoder_options(lmbda).n_itr)
 
     def effective_budget(self) -> dict[str, Any]:
         """What the encoder runs: the preset's values where no explicit option overrides them
@@ -88,12 +91,8 @@ class CoolchicCodec(Codec):
         """Every resolved encoder option that shapes the result (the run's configuration).
         Presets change the decoder and budget at lower rates (:data:`~coolchic.options.RATE_TIERS`):
         the options resolved at each λ where they do are given as ``from_lmbda <λ>``."""
-        resolved = self._resolved()
-        options = self._with_run_settings(resolved)
-        for start in self._tier_starts():
-            tier = self._resolved(start)
-            if tier != resolved:
-                options[f"from_lmbda {start:g}"] = resolved = tier
+        options = self._with_run_settings(self._resolved())
+        options.update({f"from_lmbda {start:g}": tier for start, tier in self._tier_changes(self._resolved)})
         return options
 
     def point_options(self, setting: float) -> dict[str, Any]:

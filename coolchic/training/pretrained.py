@@ -45,14 +45,15 @@ def _key(arch: Architecture) -> str:
     return json.dumps(asdict(arch), sort_keys=True)
 
 
-def _kept_inputs(stored_key: str, arch: Architecture) -> list[int] | None:
-    """The synthesis inputs of a stored set that ``arch`` keeps, or None if the set does not fit.
+def _kept_inputs(stored_key: str, wanted_key: str) -> list[int] | None:
+    """The synthesis inputs of a stored set (architecture ``stored_key``) that the
+    architecture ``wanted_key`` keeps, or None if the set does not fit.
 
     A set fits its own architecture, and one that leaves out whole resolutions
     (``n_ft_per_res`` with 0 where the set has channels): the networks then see those
     resolutions' latents as zeros, the value an all-zero grid gives them.
     """
-    stored, wanted = json.loads(stored_key), json.loads(_key(arch))
+    stored, wanted = json.loads(stored_key), json.loads(wanted_key)
     stored_fts, wanted_fts = stored.pop("n_ft_per_res"), wanted.pop("n_ft_per_res")
     if stored != wanted or len(stored_fts) != len(wanted_fts):
         return None
@@ -65,9 +66,10 @@ def _kept_inputs(stored_key: str, arch: Architecture) -> list[int] | None:
 def _stored(arch: Architecture) -> dict[str, np.ndarray] | None:
     """The stored arrays for ``arch`` by parameter name, or None if no set fits it
     (:func:`_kept_inputs`)."""
+    key = _key(arch)
     for path in sorted(FOLDER.glob("*.npz")):
         with np.load(path) as data:
-            kept = _kept_inputs(str(data["architecture"]), arch)
+            kept = _kept_inputs(str(data["architecture"]), key)
             if kept is None:
                 continue
             arrays = {name: data[name] for name in data.files if name != "architecture"}
