@@ -15,7 +15,7 @@ Run (from the repository root)::
         --out benchmarks/results/recipe_study.tsv
 
 With ``--preset``, each encode uses the preset's options at its λ (architecture included)
-and, unless ``--budgets`` is given, the preset's planned iterations; ``--crop 0`` encodes
+and, unless ``--budgets`` is given, the preset's planned iterations at that λ; ``--crop 0`` encodes
 the whole image::
 
     python3 benchmarks/recipe_study.py --preset fast --crop 0 --lmbda 4e-4,1e-3,4e-3,2e-2 \
@@ -166,12 +166,12 @@ def _mean_delta(rows: list[dict[str, str]], base: dict[tuple[str, ...], float]) 
     return sum(deltas) / len(deltas) if deltas else float("nan")
 
 
-def _preset_budget(preset: str) -> int:
-    """Iterations that ``preset``'s own recipe plans."""
+def _preset_budget(preset: str, lmbda: float) -> int:
+    """Iterations that ``preset``'s own recipe plans at ``lmbda`` (presets change budgets with λ)."""
     from coolchic.api import encoder_options
     from coolchic.training.schedule import build_recipe
 
-    options = encoder_options(preset=preset)
+    options = encoder_options(preset=preset, lmbda=lmbda)
     return build_recipe(options.recipe, options.n_itr, options.start_lr).planned_iterations()
 
 
@@ -203,10 +203,16 @@ def main() -> None:
     if not new_file and args.out.read_text().split("\n", 1)[0].split("\t") != list(FIELDS):
         parser.error(f"--out: {args.out} has older columns; write new rows to another file")
     done = {_key(r) for r in _read(args.out)}
-    budgets = args.budgets or (str(_preset_budget(args.preset)) if args.preset else "600")
-    jobs = [job for seed in args.seeds.split(",") for b in budgets.split(",") for img in args.images.split(",")
-            for lmbda in args.lmbda.split(",") for v in variants
-            if (job := (img, args.crop, float(lmbda), int(seed), args.preset, args.device, v, int(b)))
+    lmbdas = [float(lmbda) for lmbda in args.lmbda.split(",")]
+
+    def budgets(lmbda: float) -> list[int]:
+        if args.budgets:
+            return [int(b) for b in args.budgets.split(",")]
+        return [_preset_budget(args.preset, lmbda) if args.preset else 600]
+
+    jobs = [job for seed in args.seeds.split(",") for lmbda in lmbdas for b in budgets(lmbda)
+            for img in args.images.split(",") for v in variants
+            if (job := (img, args.crop, lmbda, int(seed), args.preset, args.device, v, b))
             and tuple(map(str, job)) not in done]
     start = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
