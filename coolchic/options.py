@@ -61,8 +61,9 @@ step: when it got faster (session 8: light model 4-9 %, default 7-10 %) ``fast``
 COARSE_LATENTS = (0, 1, 1, 1, 1, 1, 1)
 """``n_ft_per_res`` without the full-resolution latent grid (a resolution may have no channels,
 spec §3.1): the synthesis builds every pixel from the upsampled coarser grids. It removes
-3/4 of the latents, so of the ARM's work, which makes training steps about 25 % cheaper and
-pays at low rates, where that grid costs more bits than it saves error. At equal 1-thread
+3/4 of the latents, so of the ARM's work: 1600 iterations of ``medium`` at λ 2e-2 took 274-279 s
+instead of 369-371 s (1 thread). It pays at low rates, where that grid costs more bits than
+it saves error. At equal 1-thread
 time on the four bench images (``benchmarks/results/recipe_study.md``, session 10) it lowered
 ``medium``'s RD loss by 7.0 % on average at λ 4e-3 and 7.9 % at 2e-2 and ``fast``'s by 7.6 %
 and 10.0 %, and raised ``medium``'s by 3.6 % (kodim23) and 21 % (kodim01) at λ 1e-3."""
