@@ -219,6 +219,10 @@ class EncoderOptions:
     λ = 0.02, see :mod:`coolchic.training.zero_scale`). With ``pretrained`` (the default) the
     ``lean`` recipe starts its first and last warm-up candidates from the package's pretrained
     networks when the architecture has some (:mod:`coolchic.training.pretrained`).
+    ``time_limit`` (seconds) lowers ``n_itr`` to what the machine's measured training step
+    allows in that time, never raises it, and stops training at the limit
+    (:mod:`coolchic.training.time_budget`); the encode then still takes a few seconds to
+    quantise and write the model.
     """
 
     lmbda: float = 1e-3
@@ -238,6 +242,7 @@ class EncoderOptions:
     finish_on_interrupt: bool = False
     avoid_zero_scales: bool = False
     pretrained: bool = True
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         arm = _int_tuple(self.layers_arm, "layers_arm", "comma-separated equal widths like '24,24' (or '')")
@@ -277,6 +282,9 @@ class EncoderOptions:
             _check_number("threads", self.threads, integer=True, minimum=1, form="None or an integer >= 1")
         if self.seed is not None:
             _check_number("seed", self.seed, integer=True, minimum=0, form="None or an integer >= 0")
+        if self.time_limit is not None:
+            _check_number("time_limit", self.time_limit, integer=False, minimum=1e-9,
+                          form="None or a number of seconds > 0")
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe: expected one of {', '.join(RECIPES)}, got {self.recipe!r}")
         if not isinstance(self.finish_on_interrupt, bool):

@@ -60,6 +60,9 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--device", default=None, help="Torch device: cpu (default), cuda, cuda:N."),
         click.option("-j", "--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch."),
         click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (reproducible CPU encodes)."),
+        click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS", help="Train for at most this long: fewer iterations (never more) "
+                     "if this machine's measured training step needs it; stops at the limit in any case."),
         click.option("--recipe", type=click.Choice(_recipes()), default=None,
                      help="Training recipe: c3 (Cool-chic 3.0) or lean (shorter; used by the presets)."),
         click.option("--write-best-on-interrupt", "finish_on_interrupt", is_flag=True, default=None,
@@ -77,7 +80,7 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 ENCODER_KEYS = (
-    "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "recipe",
+    "quality", "preset", *(name for name, _, _ in SEED_FLAGS), "device", "threads", "seed", "time_limit", "recipe",
     "finish_on_interrupt", "avoid_zero_scales", "pretrained",
 )
 

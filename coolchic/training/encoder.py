@@ -7,14 +7,16 @@ recipe's phases (noise proxy, STE), NN quantisation search after the phase marke
 phase. The run with the lowest final test loss is returned. ``options.recipe`` picks the
 recipe, ``options.n_itr`` its length.
 
-An encode can be stopped early (``stop`` event, or Ctrl-C with
-``options.finish_on_interrupt``): training ends at once, the networks are quantised with
-the quick search and the best model so far is returned.
+An encode can be stopped early (``stop`` event, Ctrl-C with ``options.finish_on_interrupt``,
+or reaching ``options.time_limit``): training ends at once, the networks are quantised with
+the quick search and the best model so far is returned. With a time limit the main phase
+is also shortened to what the measured training step allows (:mod:`coolchic.training.time_budget`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -35,6 +37,7 @@ from coolchic.training.progress import ProgressCallback, ProgressClock, Progress
 from coolchic.training.schedule import Recipe, build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
+from coolchic.training.time_budget import affordable_n_itr, step_seconds
 from coolchic.training.zero_scale import remove_zero_scales
 
 __all__ = ["ProgressEvent", "fit", "fit_recipe"]
@@ -49,10 +52,17 @@ def fit(
     """Overfit a Cool-chic model to ``target`` and return the quantised frame to write.
 
     Setting ``stop`` (from another thread) ends training early and returns the best model
-    so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true.
+    so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true, and reaching
+    ``options.time_limit`` (which also shortens the main phase to fit).
     """
-    recipe = build_recipe(options.recipe, options.n_itr, options.start_lr)
-    return fit_recipe(target, options, recipe, progress, stop)
+    n_itr, deadline = options.n_itr, None
+    if options.time_limit is not None:
+        deadline = time.perf_counter() + options.time_limit
+        with torch_threads(options.threads), reuse_freed_memory():
+            step_s = step_seconds(Target(target, options.device), options)
+        n_itr = affordable_n_itr(options, deadline - time.perf_counter(), step_s)
+    recipe = build_recipe(options.recipe, n_itr, options.start_lr)
+    return fit_recipe(target, options, recipe, progress, stop, deadline)
 
 
 def fit_recipe(
@@ -61,8 +71,10 @@ def fit_recipe(
     recipe: Recipe,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
+    deadline: float | None = None,
 ) -> Frame:
-    """:func:`fit` with an explicit :class:`Recipe` (``options.recipe`` / ``n_itr`` ignored)."""
+    """:func:`fit` with an explicit :class:`Recipe` (``options.recipe`` / ``n_itr`` /
+    ``time_limit`` ignored); training stops at ``deadline`` (a :func:`time.perf_counter` value)."""
     with torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
         arch = options.architecture(tgt.out_channels)
@@ -74,7 +86,7 @@ def fit_recipe(
         else:
             init_gen.manual_seed(options.seed)
             noise_gen.manual_seed(options.seed + 1)
-        stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt)
+        stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt, deadline=deadline)
         clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, progress)
         best: tuple[float, Frame] | None = None
         for _ in range(options.n_train_loops):
