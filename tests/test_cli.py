@@ -165,7 +165,15 @@ def test_usage_errors_exit_2(png: Path):
     result = run("encode", str(png), "-Q", "50", "--lmbda", "0.001")
     assert result.exit_code == 2 and "mutually exclusive" in result.stderr
     assert run("encode", str(png), "--preset", "no-such-preset").exit_code == 2
+    result = run("encode", str(png), "--time-limit", "0")
+    assert result.exit_code == 2 and "--time-limit" in result.stderr
     assert run("frobnicate").exit_code == 2
+
+
+def test_time_limit_caps_a_long_encode(png: Path):
+    result = run("encode", str(png), *CLI_TINY, "--n_itr", "1000000", "--time-limit", "2")
+    assert result.exit_code == 0, result.stderr
+    assert read_container(png.with_suffix(".cool").read_bytes())[0].width == 32
 
 
 def test_failures_exit_1_without_traceback(tmp_path: Path):
