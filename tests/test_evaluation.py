@@ -203,6 +203,7 @@ def test_cli_lists_codecs_with_their_availability() -> None:
         (["--settings", "jpeg420=50,500"], "--settings"),
         (["--settings", "jpeg420=a,b"], "--settings"),
         (["--n-itr", "0"], "--n-itr"),
+        (["--time-limit", "0"], "--time-limit"),
         (["--threads", "0"], "--threads"),
         (["--test", "avif444"], "--test"),
     ],
@@ -268,6 +269,20 @@ def test_the_budget_note_shows_a_presets_lower_rate_budgets() -> None:
     assert (f"n_itr={PRESETS['medium']['n_itr']}, n_itr from lmbda {coarse:g}={coarse_tier['n_itr']}, "
             f"n_itr from lmbda {light:g}={light_tier['n_itr']}") in description
     assert "n_itr from" not in CoolchicCodec(preset="medium", n_itr=7).description
+
+
+def test_a_time_limit_reaches_the_encoder_the_description_and_the_cache_key(
+    image_dir: Path, tmp_path: Path
+) -> None:
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+
+    limited = all_codecs(_config(image_dir, tmp_path, preset="fast", time_limit=60.0))["coolchic"]
+    plain = all_codecs(_config(image_dir, tmp_path, preset="fast"))["coolchic"]
+    assert limited._encoder_options(1e-3).time_limit == 60.0
+    assert "time_limit=60.0" in limited.description and "time_limit" not in plain.description
+    image = load_images(image_dir, None, None)[0]
+    assert point_key(limited, image, 1e-3) != point_key(plain, image, 1e-3)
 
 
 def test_the_cache_key_does_not_depend_on_the_setting_type(image_dir: Path, tmp_path: Path) -> None:

@@ -101,6 +101,8 @@ def _list_codecs() -> None:
 @click.option("--n-itr", type=int, help="Cool-chic training iterations (budget).")
 @click.option("--n-train-loops", type=int, help="Cool-chic independent training runs.")
 @click.option("--preset", help="Cool-chic encoder preset.")
+@click.option("--time-limit", type=float, metavar="SECONDS",
+              help="Cool-chic: at most this long per encode (fewer iterations on a slower machine).")
 @click.option("--threads", type=int, default=1, show_default=True,
               help="Threads per encoder and decoder, for every codec that allows it.")
 @click.option("--test", "test_codec", default="coolchic", show_default=True,
@@ -113,7 +115,7 @@ def _list_codecs() -> None:
 def bench_command(
     image_dir: Path | None, outdir: Path | None, images: str | None, codecs: str | None,
     crop: str | None, lambdas: str | None, settings: tuple[str, ...], n_itr: int | None,
-    n_train_loops: int | None, preset: str | None, threads: int, test_codec: str,
+    n_train_loops: int | None, preset: str | None, time_limit: float | None, threads: int, test_codec: str,
     reference: Path | None, no_reference: bool, list_codecs: bool, quiet: bool,
 ) -> None:
     """Rate–distortion benchmark of Cool-chic and other codecs over the images of IMAGE_DIR.
@@ -141,7 +143,7 @@ def bench_command(
     config = BenchConfig(
         image_dir=image_dir, outdir=outdir, images=_split(images), crop=crop_size,
         codecs=_split(codecs), settings=_parse_settings(settings, lambdas), n_itr=n_itr,
-        n_train_loops=n_train_loops, preset=preset, threads=threads, test=test_codec,
+        n_train_loops=n_train_loops, preset=preset, time_limit=time_limit, threads=threads, test=test_codec,
         reference=reference, command=_command_line(click.get_current_context()),
     )
     try:

@@ -45,6 +45,8 @@ class BenchConfig:
     n_itr: int | None = None
     n_train_loops: int | None = None
     preset: str | None = None
+    time_limit: float | None = None
+    """Seconds per Cool-chic encode (``EncoderOptions.time_limit``)."""
     threads: int = 1
     test: str = "coolchic"
     """The codec whose BD-rate against every other is reported."""
@@ -71,7 +73,7 @@ def all_codecs(config: BenchConfig) -> dict[str, Codec]:
     codecs = classic_codecs(config.threads)
     codecs["coolchic"] = CoolchicCodec(
         n_itr=config.n_itr, n_train_loops=config.n_train_loops, preset=config.preset,
-        threads=config.threads,
+        time_limit=config.time_limit, threads=config.threads,
     )
     return codecs
 
@@ -86,6 +88,8 @@ def validate(config: BenchConfig, known: dict[str, Codec]) -> None:
     _check_positive_int("--n-itr", config.n_itr)
     _check_positive_int("--n-train-loops", config.n_train_loops)
     _check_positive_int("--threads", config.threads)
+    if config.time_limit is not None and not config.time_limit > 0:
+        raise ValueError(f"--time-limit must be a number of seconds > 0, got {config.time_limit!r}")
     names = config.codecs if config.codecs is not None else list(known)
     unknown = [n for n in names if n not in known]
     if unknown or not names:

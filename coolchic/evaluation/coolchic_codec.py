@@ -39,6 +39,7 @@ class CoolchicCodec(Codec):
     n_itr: int | None = None
     n_train_loops: int | None = None
     preset: str | None = None
+    time_limit: float | None = None
     threads: int = 1
     default_settings: tuple[float, ...] = PUBLISHED_LAMBDAS
     name: str = "coolchic"
@@ -56,7 +57,8 @@ class CoolchicCodec(Codec):
         (default: the encoder's default λ)."""
         from coolchic.api import encoder_options
 
-        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "lmbda": lmbda}
+        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "time_limit": self.time_limit,
+                    "lmbda": lmbda}
         return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
 
     def _tier_changes(self, value: Callable[[float | None], Any]) -> list[tuple[float, Any]]:
@@ -82,7 +84,8 @@ class CoolchicCodec(Codec):
         options = self._encoder_options()
         budget: dict[str, Any] = {"n_itr": options.n_itr}
         budget.update({f"n_itr from lmbda {start:g}": n_itr for start, n_itr in self.n_itr_changes()})
-        return {**budget, "n_train_loops": options.n_train_loops, "recipe": options.recipe, "preset": self.preset}
+        budget.update({"n_train_loops": options.n_train_loops, "recipe": options.recipe, "preset": self.preset})
+        return budget if self.time_limit is None else {**budget, "time_limit": self.time_limit}
 
     def unavailable_reason(self) -> str | None:
         return None  # part of this package
@@ -118,7 +121,8 @@ class CoolchicCodec(Codec):
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         from coolchic import api
 
-        budget = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "preset": self.preset}
+        budget = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "preset": self.preset,
+                  "time_limit": self.time_limit}
         kwargs = {k: v for k, v in budget.items() if v is not None}
         result = api.encode(pixels, lmbda=float(setting), threads=self.threads, **kwargs)
         return bytes(result.data)
