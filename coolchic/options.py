@@ -116,11 +116,13 @@ def tier_starts(preset: str) -> tuple[float, ...]:
 
 PRESET_SUMMARIES: dict[str, str] = {
     "fast": "330 iterations of a lighter decoder (470 on fewer latents from quality 44 down), "
-            "~55 s per 768x512 image on 2 cores",
-    "medium": "1250 iterations (more, on fewer latents, from quality 44 down), ~4 min per 768x512 image on 2 cores",
+            "~55 s per 768x512 image on 2 Xeon cores",
+    "medium": "1250 iterations (more, on fewer latents, from quality 44 down), ~4 min per 768x512 image on 2 Xeon cores",
     "slow": "10 000 iterations, about an hour per 768x512 image",
 }
-"""One line per preset for help texts."""
+"""One line per preset for help texts. The times are those of the project's 2-core Xeon VMs;
+an AMD EPYC VM of the same size took about three times as long
+(``benchmarks/results/machines.md``), which ``time_limit`` caps."""
 
 _NONLINEARITIES = ("none", "relu", "leakyrelu", "gelu")
 _LAYER_TYPES = ("linear", "residual")

@@ -80,7 +80,8 @@ class CoolchicCodec(Codec):
 
     def effective_budget(self) -> dict[str, Any]:
         """What the encoder runs: the preset's values where no explicit option overrides them
-        (and the iterations from each λ where they change, :meth:`n_itr_changes`)."""
+        (and the iterations from each λ where they change, :meth:`n_itr_changes`); with a
+        ``time_limit`` the iterations are upper bounds."""
         options = self._encoder_options()
         budget: dict[str, Any] = {"n_itr": options.n_itr}
         budget.update({f"n_itr from lmbda {start:g}": n_itr for start, n_itr in self.n_itr_changes()})
