@@ -5,7 +5,8 @@ each = warm-up rounds (fresh candidates, the best survive each round, one is kep
 recipe's phases (noise proxy, STE), NN quantisation search after the phase marked
 ``quantize_model``, zero-scale removal (only with ``options.avoid_zero_scales``), latent-only
 phase. The run with the lowest final test loss is returned. ``options.recipe`` picks the
-recipe, ``options.n_itr`` its length.
+recipe, ``options.n_itr`` its length. With ``options.workdir`` every test point is also
+written to a TSV file there (:mod:`coolchic.training.training_log`).
 
 An encode can be stopped early (``stop`` event, Ctrl-C with ``options.finish_on_interrupt``,
 or reaching ``options.time_limit``): training ends at once, the networks are quantised with
@@ -38,6 +39,7 @@ from coolchic.training.schedule import Recipe, build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
 from coolchic.training.time_budget import affordable_n_itr, step_seconds
+from coolchic.training.training_log import training_log
 from coolchic.training.zero_scale import remove_zero_scales
 
 __all__ = ["ProgressEvent", "fit", "fit_recipe"]
@@ -87,14 +89,15 @@ def fit_recipe(
             init_gen.manual_seed(options.seed)
             noise_gen.manual_seed(options.seed + 1)
         stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt, deadline=deadline)
-        clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, progress)
         best: tuple[float, Frame] | None = None
-        for _ in range(options.n_train_loops):
-            if best is not None and stopper.requested():
-                break
-            frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
-            if best is None or result.loss < best[0]:
-                best = (result.loss, frame)
+        with training_log(options.workdir, progress) as report:
+            clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, report)
+            for _ in range(options.n_train_loops):
+                if best is not None and stopper.requested():
+                    break
+                frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
+                if best is None or result.loss < best[0]:
+                    best = (result.loss, frame)
         assert best is not None
         return best[1]
 
