@@ -57,9 +57,13 @@ class CoolchicCodec(Codec):
         (default: the encoder's default λ)."""
         from coolchic.api import encoder_options
 
-        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "time_limit": self.time_limit,
-                    "lmbda": lmbda}
-        return encoder_options(preset=self.preset, **{k: v for k, v in explicit.items() if v is not None})
+        at_lmbda = {} if lmbda is None else {"lmbda": lmbda}
+        return encoder_options(preset=self.preset, **self._explicit(), **at_lmbda)
+
+    def _explicit(self) -> dict[str, Any]:
+        """The encoder options this budget sets (those not left to the preset or the API)."""
+        explicit = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "time_limit": self.time_limit}
+        return {k: v for k, v in explicit.items() if v is not None}
 
     def _tier_changes(self, value: Callable[[float | None], Any]) -> list[tuple[float, Any]]:
         """``(λ, value(λ))`` for each λ of :data:`~coolchic.options.RATE_TIERS` where
@@ -86,7 +90,9 @@ class CoolchicCodec(Codec):
         budget: dict[str, Any] = {"n_itr": options.n_itr}
         budget.update({f"n_itr from lmbda {start:g}": n_itr for start, n_itr in self.n_itr_changes()})
         budget.update({"n_train_loops": options.n_train_loops, "recipe": options.recipe, "preset": self.preset})
-        return budget if self.time_limit is None else {**budget, "time_limit": self.time_limit}
+        if self.time_limit is not None:
+            budget["time_limit"] = self.time_limit
+        return budget
 
     def unavailable_reason(self) -> str | None:
         return None  # part of this package
@@ -122,10 +128,7 @@ class CoolchicCodec(Codec):
     def encode(self, pixels: np.ndarray, setting: float) -> bytes:
         from coolchic import api
 
-        budget = {"n_itr": self.n_itr, "n_train_loops": self.n_train_loops, "preset": self.preset,
-                  "time_limit": self.time_limit}
-        kwargs = {k: v for k, v in budget.items() if v is not None}
-        result = api.encode(pixels, lmbda=float(setting), threads=self.threads, **kwargs)
+        result = api.encode(pixels, lmbda=float(setting), threads=self.threads, preset=self.preset, **self._explicit())
         return bytes(result.data)
 
     def decode(self, data: bytes) -> np.ndarray:

@@ -57,14 +57,15 @@ def fit(
     so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true, and reaching
     ``options.time_limit`` (which also shortens the main phase to fit).
     """
-    n_itr, deadline = options.n_itr, None
-    if options.time_limit is not None:
-        deadline = time.perf_counter() + options.time_limit
-        with torch_threads(options.threads), reuse_freed_memory():
-            step_s = step_seconds(Target(target, options.device), options)
-        n_itr = affordable_n_itr(options, deadline - time.perf_counter(), step_s)
-    recipe = build_recipe(options.recipe, n_itr, options.start_lr)
-    return fit_recipe(target, options, recipe, progress, stop, deadline)
+    with torch_threads(options.threads), reuse_freed_memory():
+        tgt = Target(target, options.device)
+        n_itr, deadline = options.n_itr, None
+        if options.time_limit is not None:
+            deadline = time.perf_counter() + options.time_limit
+            step_s = step_seconds(tgt, options)
+            n_itr = affordable_n_itr(options, deadline - time.perf_counter(), step_s)
+        recipe = build_recipe(options.recipe, n_itr, options.start_lr)
+        return _fit_target(tgt, options, recipe, progress, stop, deadline)
 
 
 def fit_recipe(
@@ -73,33 +74,44 @@ def fit_recipe(
     recipe: Recipe,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
-    deadline: float | None = None,
 ) -> Frame:
     """:func:`fit` with an explicit :class:`Recipe` (``options.recipe`` / ``n_itr`` /
-    ``time_limit`` ignored); training stops at ``deadline`` (a :func:`time.perf_counter` value)."""
+    ``time_limit`` ignored)."""
     with torch_threads(options.threads), reuse_freed_memory():
-        tgt = Target(target, options.device)
-        arch = options.architecture(tgt.out_channels)
-        init_gen = torch.Generator()
-        noise_gen = torch.Generator(device=options.device)
-        if options.seed is None:
-            init_gen.seed()
-            noise_gen.seed()
-        else:
-            init_gen.manual_seed(options.seed)
-            noise_gen.manual_seed(options.seed + 1)
-        stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt, deadline=deadline)
-        best: tuple[float, Frame] | None = None
-        with training_log(options.workdir, progress) as report:
-            clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, report)
-            for _ in range(options.n_train_loops):
-                if best is not None and stopper.requested():
-                    break
-                frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
-                if best is None or result.loss < best[0]:
-                    best = (result.loss, frame)
-        assert best is not None
-        return best[1]
+        return _fit_target(Target(target, options.device), options, recipe, progress, stop, None)
+
+
+def _fit_target(
+    tgt: Target,
+    options: EncoderOptions,
+    recipe: Recipe,
+    progress: ProgressCallback | None,
+    stop: threading.Event | None,
+    deadline: float | None,
+) -> Frame:
+    """The training loops of :func:`fit` (inside its thread and allocator settings); training
+    stops at ``deadline`` (a :func:`time.perf_counter` value)."""
+    arch = options.architecture(tgt.out_channels)
+    init_gen = torch.Generator()
+    noise_gen = torch.Generator(device=options.device)
+    if options.seed is None:
+        init_gen.seed()
+        noise_gen.seed()
+    else:
+        init_gen.manual_seed(options.seed)
+        noise_gen.manual_seed(options.seed + 1)
+    stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt, deadline=deadline)
+    best: tuple[float, Frame] | None = None
+    with training_log(options.workdir, progress) as report:
+        clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, report)
+        for _ in range(options.n_train_loops):
+            if best is not None and stopper.requested():
+                break
+            frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
+            if best is None or result.loss < best[0]:
+                best = (result.loss, frame)
+    assert best is not None
+    return best[1]
 
 
 def _train_once(

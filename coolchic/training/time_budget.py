@@ -13,6 +13,7 @@ is quantised with the quick search and returned, so the encode ends a few second
 
 from __future__ import annotations
 
+import bisect
 import time
 
 import torch
@@ -65,13 +66,5 @@ def affordable_n_itr(options: EncoderOptions, seconds: float, step_s: float) -> 
         planned = build_recipe(options.recipe, n_itr, options.start_lr).planned_iterations()
         return planned * options.n_train_loops * step_s * OVERHEAD <= seconds
 
-    if fits(options.n_itr):
-        return options.n_itr
-    low, high = 1, options.n_itr - 1
-    while low < high:  # the answer lies in low..high
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    fitting = bisect.bisect_left(range(1, options.n_itr + 1), True, key=lambda n_itr: not fits(n_itr))
+    return max(1, fitting)
