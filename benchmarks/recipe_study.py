@@ -72,6 +72,7 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-kum1.5": partial(lean_recipe, kumaraswamy=(1.5, 1.0)),
         "lean-2cand": partial(lean_recipe, candidates=2),
         "lean-ste5": partial(lean_recipe, ste_frac=0.05),
+        "lean-lat3": partial(lean_recipe, latents_frac=0.03),
     }
 
 

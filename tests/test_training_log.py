@@ -33,7 +33,7 @@ def test_an_encode_logs_every_test_point_in_its_workdir(tmp_path: Path) -> None:
     assert [(r["phase"], int(r["iteration"]), float(r["loss"])) for r in rows] == [
         (e.phase, e.iteration, e.loss) for e in events
     ]
-    assert {"warmup1", "phase0", "ste", "latents"} == {r["phase"] for r in rows}
+    assert {"warmup1", "phase0", "ste"} == {r["phase"] for r in rows}
 
 
 def test_encodes_sharing_a_workdir_get_their_own_logs(tmp_path: Path) -> None:

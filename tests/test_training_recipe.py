@@ -33,7 +33,8 @@ def test_every_option_recipe_is_built_and_plans_its_iterations() -> None:
         planned = sum(n * p.max_itr for n, p in recipe.warmup) + sum(p.max_itr for p in recipe.phases)
         assert recipe.planned_iterations() == planned
         assert sum(p.quantize_model for p in recipe.phases) == 1
-        assert recipe.phases[-1].latents_only
+        quantized_at = [p.quantize_model for p in recipe.phases].index(True)
+        assert all(p.latents_only for p in recipe.phases[quantized_at + 1:])  # networks stay quantised
     with pytest.raises(ValueError, match="recipe"):
         schedule.build_recipe("nope", 10, 1e-2)
 
@@ -51,6 +52,12 @@ def test_lean_recipe_scales_with_n_itr() -> None:
     assert big.planned_iterations() == pytest.approx(100 * small.planned_iterations(), rel=0.05)
     assert big.phases[0].max_itr == 10_000 and big.nn_search == "greedy"
     assert schedule.lean_recipe(100, 1e-2, candidates=1).warmup == ()
+
+
+def test_lean_recipe_has_a_latent_only_phase_only_when_asked() -> None:
+    assert [p.name for p in schedule.lean_recipe(1000, 1e-2).phases] == ["phase0", "ste"]
+    last = schedule.lean_recipe(1000, 1e-2, latents_frac=0.03).phases[-1]
+    assert (last.name, last.latents_only, last.max_itr, last.proxy) == ("latents", True, 30, "ste")
 
 
 # ---------------------------------------------------------------------------- SOAP
@@ -166,5 +173,5 @@ def test_fit_recipe_runs_a_custom_recipe() -> None:
     recipe = schedule.lean_recipe(20, 1e-2, candidates=2, optimizer="soap", lr_networks=3e-3)
     events: list[ProgressEvent] = []
     frame = fit_recipe(_image(), EncoderOptions(**TINY), recipe, events.append)
-    assert {e.phase for e in events} == {"warmup1", "phase0", "ste", "latents"}
+    assert {e.phase for e in events} == {"warmup1", "phase0", "ste"}
     assert events[-1].planned == recipe.planned_iterations() and frame.height == 24
