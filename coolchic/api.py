@@ -71,7 +71,8 @@ class Info:
     ``file_size = header_size + sum(chunk_sizes.values()) + payload_size``, where
     ``header_size`` counts the container's own bytes (signature, fixed header, chunk
     headers, CRC; 0 for a raw stream), and ``payload_size = payload_header_size +
-    nn_bytes + latent_bytes`` (the 3.0 GOP + frame headers, NN streams, latent streams).
+    nn_bytes + latent_bytes`` (the 3.0 GOP + frame headers, NN streams, latent streams);
+    ``latent_bytes_per_resolution`` splits ``latent_bytes`` by resolution, finest first.
     """
 
     width: int
@@ -87,6 +88,7 @@ class Info:
     payload_header_size: int
     nn_bytes: int
     latent_bytes: int
+    latent_bytes_per_resolution: tuple[int, ...]
     architecture: Architecture
 
     @property
@@ -221,6 +223,7 @@ def _make_info(ph: Any, color: ColorFormat, data: bytes, version: tuple[int, int
         payload_header_size=ph.header_bytes,
         nn_bytes=ph.nn_bytes,
         latent_bytes=ph.latent_bytes,
+        latent_bytes_per_resolution=ph.latent_bytes_per_resolution,
         architecture=ph.architecture,
     )
 

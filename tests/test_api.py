@@ -156,6 +156,8 @@ def test_read_info_official_bitstream() -> None:
     assert (info.width, info.height, info.color, info.bitdepth) == (768, 512, "rgb", 8)
     assert info.container_version is None and info.file_size == 41965
     assert info.payload_header_size == 89 and info.nn_bytes == 996 + 44 + 60 + 720 + 72
+    assert info.latent_bytes_per_resolution == (35696, 2604, 692, 476, 348, 120, 48)
+    assert sum(info.latent_bytes_per_resolution) == info.latent_bytes
 
 
 def test_decode_official_bitstream() -> None:

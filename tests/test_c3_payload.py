@@ -122,6 +122,16 @@ def test_all_zero_latents_cost_zero_bytes() -> None:
     assert header.latent_bytes == 0 and header.ac_max_latent == 2
 
 
+def test_latent_bytes_per_resolution_follow_the_channels() -> None:
+    frame = random_frame(np.random.default_rng(3), arch=small_arch(n_ctx_rowcol=1, layers_arm=(), n_ft_per_res=(2, 0, 1, 3)))
+    frame.latents[2][:] = 0
+    header = parse_payload_header(write_payload(frame))
+    per_resolution = header.latent_bytes_per_resolution
+    assert len(per_resolution) == 4 and sum(per_resolution) == header.latent_bytes
+    assert per_resolution[1] == 0 and per_resolution[2] == 0  # no channels; all-zero grid
+    assert per_resolution[0] > 0 and per_resolution[3] > 0
+
+
 def _frame() -> Frame:
     return random_frame(np.random.default_rng(2))
 

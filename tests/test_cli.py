@@ -71,6 +71,9 @@ def test_info_human_json_check(cool: Path):
     assert lines["width"] == "32" and lines["color"] == "rgb" and lines["format"] == "cool"
     doc = json.loads(run("info", "--json", str(cool)).stdout)
     assert doc["schema_version"] == 1 and doc["files"][0]["height"] == 24
+    per_resolution = doc["files"][0]["latent_bytes_per_resolution"]
+    assert sum(per_resolution) == doc["files"][0]["latent_bytes"]
+    assert lines["latent_bytes_per_resolution"] == ",".join(map(str, per_resolution))
     assert run("info", "--check", str(cool)).stdout.strip().splitlines()[-1].startswith("check: ok")
 
 

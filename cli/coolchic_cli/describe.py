@@ -36,6 +36,7 @@ def info_record(path: str, info: Any) -> dict[str, Any]:
         "payload_header_size": info.payload_header_size,
         "nn_bytes": info.nn_bytes,
         "latent_bytes": info.latent_bytes,
+        "latent_bytes_per_resolution": list(info.latent_bytes_per_resolution),
         "architecture": {
             "layers_arm": ",".join(str(d) for d in arch.layers_arm),
             "n_ctx_rowcol": arch.n_ctx_rowcol,
@@ -55,6 +56,8 @@ def human_lines(record: dict[str, Any]) -> list[str]:
                 lines.append(f"{key}: none")
             for sub, item in value.items():
                 lines.append(f"{key}.{sub.strip()}: {item}")
+        elif isinstance(value, list):
+            lines.append(f"{key}: {','.join(str(item) for item in value)}")
         else:
             lines.append(f"{key}: {'none' if value is None else value}")
     return lines

@@ -85,6 +85,16 @@ class PayloadHeader:
         return sum(self.latent_stream_bytes)
 
     @property
+    def latent_bytes_per_resolution(self) -> tuple[int, ...]:
+        """Latent stream bytes of each resolution, finest first (its channels' grids summed)."""
+        sizes, start = [], 0
+        for channels in self.architecture.n_ft_per_res:
+            stop = start + max(channels, 1)
+            sizes.append(sum(self.latent_stream_bytes[start:stop]))
+            start = stop
+        return tuple(sizes)
+
+    @property
     def total_bytes(self) -> int:
         """Size of the whole payload: headers + NN streams + latent streams."""
         return self.header_bytes + self.nn_bytes + self.latent_bytes
