@@ -87,11 +87,9 @@ class PayloadHeader:
     @property
     def latent_bytes_per_resolution(self) -> tuple[int, ...]:
         """Latent stream bytes of each resolution, finest first (its channels' grids summed)."""
-        sizes, start = [], 0
-        for channels in self.architecture.n_ft_per_res:
-            stop = start + max(channels, 1)
-            sizes.append(sum(self.latent_stream_bytes[start:stop]))
-            start = stop
+        sizes = [0] * len(self.architecture.n_ft_per_res)
+        for (resolution, _, _), size in zip(latent_grid_shapes(self), self.latent_stream_bytes):
+            sizes[resolution] += size
         return tuple(sizes)
 
     @property
