@@ -73,7 +73,7 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-2cand": partial(lean_recipe, candidates=2),
         "lean-ste5": partial(lean_recipe, ste_frac=0.05),
         "lean-lat3": partial(lean_recipe, latents_frac=0.03),
-        "lean-kum2": partial(lean_recipe, kumaraswamy=(2.0, 2.0)),
+        "lean-kum2to1": partial(lean_recipe, kumaraswamy=(2.0, 1.0)),
     }
 
 

@@ -54,6 +54,13 @@ def test_lean_recipe_scales_with_n_itr() -> None:
     assert schedule.lean_recipe(100, 1e-2, candidates=1).warmup == ()
 
 
+def test_lean_recipe_keeps_the_kumaraswamy_noise_at_a_2_unless_asked() -> None:
+    recipe = schedule.lean_recipe(1000, 1e-2)
+    noise_phases = [p for _, p in recipe.warmup] + [p for p in recipe.phases if p.proxy == "noise"]
+    assert [p.kumaraswamy for p in noise_phases] == [(2.0, 2.0)] * 2
+    assert schedule.lean_recipe(1000, 1e-2, kumaraswamy=(2.0, 1.0)).phases[0].kumaraswamy == (2.0, 1.0)
+
+
 def test_lean_recipe_has_a_latent_only_phase_only_when_asked() -> None:
     assert [p.name for p in schedule.lean_recipe(1000, 1e-2).phases] == ["phase0", "ste"]
     last = schedule.lean_recipe(1000, 1e-2, latents_frac=0.03).phases[-1]

@@ -125,7 +125,7 @@ def lean_recipe(
     ste_lr: float = 1e-4,
     latents_frac: float = 0.0,
     temperature: tuple[float, float] = (0.3, 0.1),
-    kumaraswamy: tuple[float, float] = (2.0, 1.0),
+    kumaraswamy: tuple[float, float] = (2.0, 2.0),
     optimizer: Literal["adam", "soap"] = "soap",
     lr_networks: float | None = None,
     n_tests: int = 20,
@@ -137,6 +137,9 @@ def lean_recipe(
 
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
+    The noise keeps Kumaraswamy ``a = 2`` throughout (3.0 anneals it to 1, uniform noise):
+    the less noisy proxy gave lower RD losses at the presets' budgets
+    (``benchmarks/results/recipe_study.md``, sessions 12-13).
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
     latents' ``start_lr``), the latents with Adam. With pretrained networks the last
     candidate starts from them too, its networks warmed up at ``backup_lr_factor`` times
