@@ -210,7 +210,7 @@ class EncoderOptions:
     ``"1,1,1,1,1,1,1"``) or sequences of ints; they are stored as tuples of ints.
     ``layers_synthesis`` stays a string because ``X`` depends on the image's channel count.
     ``n_itr`` is the length of the main training phase; the other phases scale with it
-    (see :func:`coolchic.training.schedule.build_schedule`). ``threads`` sets torch's
+    (see :func:`coolchic.training.schedule.build_recipe`). ``threads`` sets torch's
     intra-op threads during :func:`coolchic.training.encoder.fit` (restored afterwards);
     ``seed`` makes a CPU encode reproducible. ``recipe`` names the training recipe (one of
     :data:`RECIPES`); with ``finish_on_interrupt`` a Ctrl-C during training stops it and
