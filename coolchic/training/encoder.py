@@ -5,8 +5,9 @@ each = warm-up rounds (fresh candidates, the best survive each round, one is kep
 recipe's phases (noise proxy, STE), NN quantisation search after the phase marked
 ``quantize_model``, zero-scale removal (only with ``options.avoid_zero_scales``), the
 latent-only phase where the recipe has one. The run with the lowest final test loss is
-returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length. With ``options.workdir`` every test point is also
-written to a TSV file there (:mod:`coolchic.training.training_log`).
+returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length. With
+``options.workdir`` every test point is also written to a TSV file there
+(:mod:`coolchic.training.training_log`).
 
 An encode can be stopped early (``stop`` event, Ctrl-C with ``options.finish_on_interrupt``,
 or reaching ``options.time_limit``): training ends at once, the networks are quantised with
