@@ -222,9 +222,9 @@ class EncoderOptions:
     ``lean`` recipe starts its first and last warm-up candidates from the package's pretrained
     networks when the architecture has some (:mod:`coolchic.training.pretrained`).
     ``time_limit`` (seconds) lowers ``n_itr`` to what the machine's measured training step
-    allows in that time, never raises it, and stops training at the limit
-    (:mod:`coolchic.training.time_budget`); the encode then still takes a few seconds to
-    quantise and write the model.
+    allows in that time, never raises it, re-plans the phases left at the pace the encode
+    measures as it goes, and stops training in time to quantise, write and check the model
+    within the limit (:mod:`coolchic.training.time_budget`).
     """
 
     lmbda: float = 1e-3

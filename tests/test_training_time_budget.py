@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from coolchic.options import EncoderOptions
 from coolchic.planes import Planes
+from coolchic.training import progress, time_budget
 from coolchic.training.encoder import ProgressEvent, fit
+from coolchic.training.progress import ProgressClock
 from coolchic.training.schedule import build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
-from coolchic.training.time_budget import OVERHEAD, affordable_n_itr, step_seconds
+from coolchic.training.time_budget import (
+    TEST_STEPS, TimeBudget, affordable_n_itr, phase_work, recipe_work, step_seconds,
+)
 
 TINY = dict(seed=0, threads=1, layers_arm="8,8", layers_synthesis="8-1-linear-relu,X-1-linear-none",
             n_ft_per_res="1,1,1", recipe="lean")
@@ -26,8 +32,17 @@ def _image(height: int = 24, width: int = 32) -> Planes:
 
 
 def _seconds(options: EncoderOptions, n_itr: int, step_s: float) -> float:
-    planned = build_recipe(options.recipe, n_itr, options.start_lr).planned_iterations()
-    return planned * options.n_train_loops * step_s * OVERHEAD
+    return recipe_work(build_recipe(options.recipe, n_itr, options.start_lr)) * options.n_train_loops * step_s
+
+
+def test_a_phase_costs_its_iterations_and_its_test_passes() -> None:
+    main, ste = build_recipe("lean", 1000, 1e-2).phases
+    assert main.max_itr == 1000 and main.freq_valid == 50
+    assert phase_work(main) == pytest.approx(1000 + TEST_STEPS * (1 + 20))
+    assert phase_work(ste) == pytest.approx(ste.max_itr + TEST_STEPS * (1 + math.ceil(ste.max_itr / ste.freq_valid)))
+    recipe = build_recipe("lean", 1000, 1e-2)
+    (candidates, warm), = recipe.warmup
+    assert recipe_work(recipe) == pytest.approx(candidates * phase_work(warm) + phase_work(main) + phase_work(ste))
 
 
 @pytest.mark.parametrize("recipe", ["lean", "c3"])
@@ -86,3 +101,92 @@ def test_a_generous_time_limit_changes_nothing() -> None:
 def test_bad_time_limits_are_rejected(bad: object) -> None:
     with pytest.raises(ValueError, match="time_limit"):
         EncoderOptions(time_limit=bad)  # type: ignore[arg-type]
+
+
+class _FakeTime:
+    """A ``time`` module whose clock only moves when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> _FakeTime:
+    clock = _FakeTime()
+    fake = SimpleNamespace(perf_counter=clock.perf_counter)
+    monkeypatch.setattr(time_budget, "time", fake)
+    monkeypatch.setattr(progress, "time", fake)
+    return clock
+
+
+def _budget_after_warmup(fake_time: _FakeTime, options: EncoderOptions, n_itr: int, seconds_left: float,
+                         pace: float) -> tuple[TimeBudget, ProgressClock]:
+    """A budget first planned at ``n_itr``, its warm-up run at ``pace`` seconds per step time."""
+    budget = TimeBudget(options, fake_time.now + seconds_left, n_itr, pace=1.0)
+    budget.next_loop()
+    recipe = budget.recipe()
+    clock = ProgressClock(recipe.planned_iterations(), None)
+    (candidates, warm), = recipe.warmup
+    clock.step(candidates * warm.max_itr)
+    for _ in range(candidates * (1 + math.ceil(warm.max_itr / warm.freq_valid))):
+        clock.tested()
+    fake_time.now += pace * candidates * phase_work(warm)
+    budget.deadline += pace * candidates * phase_work(warm)
+    return budget, clock
+
+
+def _phases_work(phases) -> float:  # type: ignore[no-untyped-def]
+    return sum(phase_work(p) for p in phases)
+
+
+def test_the_main_phase_is_planned_again_at_the_measured_pace(fake_time: _FakeTime) -> None:
+    options = EncoderOptions(n_itr=2000, recipe="lean")
+    budget, clock = _budget_after_warmup(fake_time, options, n_itr=500, seconds_left=600.0, pace=0.5)
+    first = build_recipe("lean", 500, options.start_lr)
+    planned = budget.refit(first, 0, clock)
+    assert budget.pace == pytest.approx(0.5)
+    main, ste = planned.phases
+    assert 500 < main.max_itr < 2000  # the first plan was too cautious: iterations come back
+    assert _phases_work(planned.phases) * 0.5 <= 600.0
+    longer = build_recipe("lean", main.max_itr + 1, options.start_lr)
+    assert _phases_work(longer.phases) * 0.5 > 600.0
+    assert ste == build_recipe("lean", main.max_itr, options.start_lr).phases[1]
+    assert clock.planned == first.planned_iterations() + (main.max_itr - 500) + (ste.max_itr - first.phases[1].max_itr)
+
+
+def test_the_main_phase_never_grows_past_n_itr(fake_time: _FakeTime) -> None:
+    options = EncoderOptions(n_itr=300, recipe="lean")
+    budget, clock = _budget_after_warmup(fake_time, options, n_itr=100, seconds_left=1e6, pace=0.5)
+    planned = budget.refit(build_recipe("lean", 100, options.start_lr), 0, clock)
+    assert planned.phases == build_recipe("lean", 300, options.start_lr).phases
+
+
+def test_a_later_phase_only_shrinks_to_what_is_left(fake_time: _FakeTime) -> None:
+    options = EncoderOptions(n_itr=2000, recipe="lean")
+    budget, clock = _budget_after_warmup(fake_time, options, n_itr=1000, seconds_left=1e6, pace=0.5)
+    recipe = budget.refit(build_recipe("lean", 1000, options.start_lr), 0, clock)
+    main = recipe.phases[0]
+    clock.step(main.max_itr)
+    for _ in range(1 + math.ceil(main.max_itr / main.freq_valid)):
+        clock.tested()
+    fake_time.now += 0.5 * phase_work(main)
+    budget.deadline = fake_time.now + 1e5  # time to spare: the STE phase keeps its length
+    assert budget.refit(recipe, 1, clock) == recipe
+    budget.deadline = fake_time.now + 10.0  # 10 seconds left: the STE phase is shortened to fit
+    planned = budget.refit(recipe, 1, clock)
+    assert planned.phases[0] == main
+    ste = planned.phases[1]
+    assert 1 < ste.max_itr < recipe.phases[1].max_itr
+    assert phase_work(ste) * budget.pace <= 10.0
+
+
+def test_the_clock_follows_a_new_plan() -> None:
+    clock = ProgressClock(100, None)
+    clock.step(30)
+    clock.replan(25)
+    assert clock.planned == 125
+    clock.replan(-200)
+    assert clock.planned == 30  # never below what already ran

@@ -61,8 +61,8 @@ def encoder_flags(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-j", "--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch."),
         click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (reproducible CPU encodes)."),
         click.option("--time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=None,
-                     metavar="SECONDS", help="Train for at most this long: fewer iterations (never more) "
-                     "if this machine's measured training step needs it; stops at the limit in any case."),
+                     metavar="SECONDS", help="Finish the encode within this time: fewer iterations (never "
+                     "more) if this machine's measured training step needs it; training stops in time in any case."),
         click.option("--recipe", type=click.Choice(_recipes()), default=None,
                      help="Training recipe: c3 (Cool-chic 3.0) or lean (shorter; used by the presets)."),
         click.option("--write-best-on-interrupt", "finish_on_interrupt", is_flag=True, default=None,

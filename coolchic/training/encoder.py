@@ -11,14 +11,14 @@ returned. ``options.recipe`` picks the recipe, ``options.n_itr`` its length. Wit
 
 An encode can be stopped early (``stop`` event, Ctrl-C with ``options.finish_on_interrupt``,
 or reaching ``options.time_limit``): training ends at once, the networks are quantised with
-the quick search and the best model so far is returned. With a time limit the main phase
-is also shortened to what the measured training step allows (:mod:`coolchic.training.time_budget`).
+the quick search and the best model so far is returned. With a time limit the phases are
+also planned, and re-planned as the encode goes, to end in time
+(:mod:`coolchic.training.time_budget`).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -39,7 +39,7 @@ from coolchic.training.progress import ProgressCallback, ProgressClock, Progress
 from coolchic.training.schedule import Recipe, build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
-from coolchic.training.time_budget import affordable_n_itr, step_seconds
+from coolchic.training.time_budget import TimeBudget
 from coolchic.training.training_log import training_log
 from coolchic.training.zero_scale import remove_zero_scales
 
@@ -56,17 +56,15 @@ def fit(
 
     Setting ``stop`` (from another thread) ends training early and returns the best model
     so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true, and reaching
-    ``options.time_limit`` (which also shortens the main phase to fit).
+    ``options.time_limit`` (which also plans the phases to fit, see :class:`TimeBudget`).
     """
     with torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
-        n_itr, deadline = options.n_itr, None
-        if options.time_limit is not None:
-            deadline = time.perf_counter() + options.time_limit
-            step_s = step_seconds(tgt, options)
-            n_itr = affordable_n_itr(options, deadline - time.perf_counter(), step_s)
-        recipe = build_recipe(options.recipe, n_itr, options.start_lr)
-        return _fit_target(tgt, options, recipe, progress, stop, deadline)
+        if options.time_limit is None:
+            return _fit_target(tgt, options, build_recipe(options.recipe, options.n_itr, options.start_lr),
+                               progress, stop, None)
+        budget = TimeBudget.start(tgt, options)
+        return _fit_target(tgt, options, budget.recipe(), progress, stop, budget)
 
 
 def fit_recipe(
@@ -88,10 +86,10 @@ def _fit_target(
     recipe: Recipe,
     progress: ProgressCallback | None,
     stop: threading.Event | None,
-    deadline: float | None,
+    budget: TimeBudget | None,
 ) -> Frame:
-    """The training loops of :func:`fit` (inside its thread and allocator settings); training
-    stops at ``deadline`` (a :func:`time.perf_counter` value)."""
+    """The training loops of :func:`fit` (inside its thread and allocator settings); with a
+    ``budget`` its plan replaces ``recipe`` and training stops at its deadline."""
     arch = options.architecture(tgt.out_channels)
     init_gen = torch.Generator()
     noise_gen = torch.Generator(device=options.device)
@@ -101,14 +99,17 @@ def _fit_target(
     else:
         init_gen.manual_seed(options.seed)
         noise_gen.manual_seed(options.seed + 1)
-    stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt, deadline=deadline)
+    stopper = Stopper(stop, catch_interrupt=options.finish_on_interrupt,
+                      deadline=None if budget is None else budget.deadline)
     best: tuple[float, Frame] | None = None
     with training_log(options.workdir, progress) as report:
         clock = ProgressClock(recipe.planned_iterations() * options.n_train_loops, report)
         for _ in range(options.n_train_loops):
             if best is not None and stopper.requested():
                 break
-            frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper)
+            if budget is not None:
+                recipe = budget.next_loop()
+            frame, result = _train_once(tgt, arch, options, recipe, init_gen, noise_gen, clock, stopper, budget)
             if best is None or result.loss < best[0]:
                 best = (result.loss, frame)
     assert best is not None
@@ -124,11 +125,15 @@ def _train_once(
     noise_gen: torch.Generator,
     clock: ProgressClock,
     stopper: Stopper,
+    budget: TimeBudget | None,
 ) -> tuple[Frame, TestResult]:
     evaluate = Evaluator(tgt, options.lmbda)
     model = _warm_up(tgt, arch, options, recipe, evaluate, init_gen, noise_gen, clock, stopper)
     quantized: dict[str, QuantizedModule] = {}
-    for phase in recipe.phases:
+    for index in range(len(recipe.phases)):
+        if budget is not None and not stopper.requested():
+            recipe = budget.refit(recipe, index, clock)
+        phase = recipe.phases[index]
         if stopper.requested():
             clock.skip(phase.max_itr)
             continue

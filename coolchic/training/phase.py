@@ -43,6 +43,7 @@ def run_phase(
         else None
     )
     best = evaluate(model)
+    clock.tested()
     best_state = model.snapshot()
     last_record = 0
     ran = 0
@@ -62,6 +63,7 @@ def run_phase(
             if (cnt + 1) % phase.freq_valid and cnt + 1 < phase.max_itr:
                 continue
             result = evaluate(model)
+            clock.tested()
             if result.is_record(best):
                 best, best_state, last_record = result, model.snapshot(), cnt
             clock.report(phase.name, cnt + 1, phase.max_itr, result.loss, result.bpp, result.psnr_db)

@@ -39,21 +39,34 @@ class ProgressClock:
         self.planned = planned
         self.callback = callback
         self.done = 0
+        self.tests = 0
         self.start = time.perf_counter()
 
     def step(self, n: int = 1) -> None:
         """``n`` more training iterations were run."""
         self.done += n
 
+    def tested(self) -> None:
+        """One more test pass was run."""
+        self.tests += 1
+
     def skip(self, n: int) -> None:
         """``n`` planned iterations will not run (a phase stopped early)."""
-        self.planned = max(self.done, self.planned - n)
+        self.replan(-n)
+
+    def replan(self, change: int) -> None:
+        """The plan gained ``change`` iterations (or lost them, if negative)."""
+        self.planned = max(self.done, self.planned + change)
+
+    def elapsed(self) -> float:
+        """Seconds since the clock started."""
+        return time.perf_counter() - self.start
 
     def report(self, phase: str, iteration: int, total: int, loss: float, bpp: float, psnr_db: float | None) -> None:
         """Send one event to the callback (if any)."""
         if self.callback is None:
             return
-        elapsed = time.perf_counter() - self.start
+        elapsed = self.elapsed()
         eta = None if self.done == 0 else elapsed / self.done * max(0, self.planned - self.done)
         self.callback(ProgressEvent(phase, iteration, total, loss, bpp, psnr_db,
                                     self.done, self.planned, elapsed, eta))
