@@ -15,7 +15,7 @@ from coolchic.planes import Planes
 from coolchic.training import progress, time_budget
 from coolchic.training.encoder import ProgressEvent, fit
 from coolchic.training.progress import ProgressClock
-from coolchic.training.schedule import build_recipe
+from coolchic.training.schedule import Phase, build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
 from coolchic.training.time_budget import (
@@ -35,14 +35,6 @@ def _seconds(options: EncoderOptions, n_itr: int, step_s: float) -> float:
     return recipe_work(build_recipe(options.recipe, n_itr, options.start_lr)) * options.n_train_loops * step_s
 
 
-def test_a_phase_costs_its_iterations_and_its_test_passes() -> None:
-    main, ste = build_recipe("lean", 1000, 1e-2).phases
-    assert main.max_itr == 1000 and main.freq_valid == 50
-    assert phase_work(main) == pytest.approx(1000 + TEST_STEPS * (1 + 20))
-    assert phase_work(ste) == pytest.approx(ste.max_itr + TEST_STEPS * (1 + math.ceil(ste.max_itr / ste.freq_valid)))
-    recipe = build_recipe("lean", 1000, 1e-2)
-    (candidates, warm), = recipe.warmup
-    assert recipe_work(recipe) == pytest.approx(candidates * phase_work(warm) + phase_work(main) + phase_work(ste))
 
 
 @pytest.mark.parametrize("recipe", ["lean", "c3"])
@@ -124,35 +116,57 @@ def fake_time(monkeypatch: pytest.MonkeyPatch) -> _FakeTime:
 
 def _budget_after_warmup(fake_time: _FakeTime, options: EncoderOptions, n_itr: int, seconds_left: float,
                          pace: float) -> tuple[TimeBudget, ProgressClock]:
-    """A budget first planned at ``n_itr``, its warm-up run at ``pace`` seconds per step time."""
-    budget = TimeBudget(options, fake_time.now + seconds_left, n_itr, pace=1.0)
-    budget.next_loop()
-    recipe = budget.recipe()
+    """A budget first planned at ``n_itr`` whose warm-up ran at ``pace`` seconds per step time
+    and left ``seconds_left`` seconds before the deadline."""
+    budget = TimeBudget(options, fake_time.now, n_itr, pace=1.0)
+    recipe = budget.next_loop()
     clock = ProgressClock(recipe.planned_iterations(), None)
     (candidates, warm), = recipe.warmup
-    clock.step(candidates * warm.max_itr)
-    for _ in range(candidates * (1 + math.ceil(warm.max_itr / warm.freq_valid))):
-        clock.tested()
-    fake_time.now += pace * candidates * phase_work(warm)
-    budget.deadline += pace * candidates * phase_work(warm)
+    _run(fake_time, clock, warm, pace, times=candidates)
+    budget.deadline = fake_time.now + seconds_left
     return budget, clock
+
+
+def _run(fake_time: _FakeTime, clock: ProgressClock, phase: Phase, pace: float, ran: int = 0,
+         until: int | None = None, times: int = 1) -> None:
+    """Count ``phase``'s iterations ``ran`` to ``until`` (default: its end) and their tests
+    on ``clock``, ``times`` over, the fake time moving at ``pace``."""
+    until = phase.max_itr if until is None else until
+    for _ in range(times):
+        work = phase_work(phase, ran) - phase_work(phase, until)
+        clock.step(until - ran)
+        for _ in range(round((work - (until - ran)) / TEST_STEPS)):
+            clock.tested()
+        fake_time.now += pace * work
 
 
 def _phases_work(phases) -> float:  # type: ignore[no-untyped-def]
     return sum(phase_work(p) for p in phases)
 
 
+def test_a_phase_costs_its_iterations_and_its_test_passes() -> None:
+    main, ste = build_recipe("lean", 1000, 1e-2).phases
+    assert main.max_itr == 1000 and main.freq_valid == 50
+    assert phase_work(main) == pytest.approx(1000 + TEST_STEPS * (1 + 20))
+    assert phase_work(main, ran=400) == pytest.approx(600 + TEST_STEPS * 12)
+    assert phase_work(main, ran=1000) == 0
+    assert phase_work(ste) == pytest.approx(ste.max_itr + TEST_STEPS * (1 + math.ceil(ste.max_itr / ste.freq_valid)))
+    recipe = build_recipe("lean", 1000, 1e-2)
+    (candidates, warm), = recipe.warmup
+    assert recipe_work(recipe) == pytest.approx(candidates * phase_work(warm) + phase_work(main) + phase_work(ste))
+
+
 def test_the_main_phase_is_planned_again_at_the_measured_pace(fake_time: _FakeTime) -> None:
     options = EncoderOptions(n_itr=2000, recipe="lean")
     budget, clock = _budget_after_warmup(fake_time, options, n_itr=500, seconds_left=600.0, pace=0.5)
-    first = build_recipe("lean", 500, options.start_lr)
-    planned = budget.refit(first, 0, clock)
+    first = budget.recipe
+    main = budget.plan_phase(0, clock)
     assert budget.pace == pytest.approx(0.5)
-    main, ste = planned.phases
     assert 500 < main.max_itr < 2000  # the first plan was too cautious: iterations come back
-    assert _phases_work(planned.phases) * 0.5 <= 600.0
+    assert _phases_work(budget.recipe.phases) * 0.5 <= 600.0
     longer = build_recipe("lean", main.max_itr + 1, options.start_lr)
     assert _phases_work(longer.phases) * 0.5 > 600.0
+    ste = budget.recipe.phases[1]
     assert ste == build_recipe("lean", main.max_itr, options.start_lr).phases[1]
     assert clock.planned == first.planned_iterations() + (main.max_itr - 500) + (ste.max_itr - first.phases[1].max_itr)
 
@@ -160,26 +174,36 @@ def test_the_main_phase_is_planned_again_at_the_measured_pace(fake_time: _FakeTi
 def test_the_main_phase_never_grows_past_n_itr(fake_time: _FakeTime) -> None:
     options = EncoderOptions(n_itr=300, recipe="lean")
     budget, clock = _budget_after_warmup(fake_time, options, n_itr=100, seconds_left=1e6, pace=0.5)
-    planned = budget.refit(build_recipe("lean", 100, options.start_lr), 0, clock)
-    assert planned.phases == build_recipe("lean", 300, options.start_lr).phases
+    budget.plan_phase(0, clock)
+    assert budget.recipe.phases == build_recipe("lean", 300, options.start_lr).phases
 
 
-def test_a_later_phase_only_shrinks_to_what_is_left(fake_time: _FakeTime) -> None:
+def test_a_slower_machine_shortens_the_main_phase_while_it_runs(fake_time: _FakeTime) -> None:
     options = EncoderOptions(n_itr=2000, recipe="lean")
-    budget, clock = _budget_after_warmup(fake_time, options, n_itr=1000, seconds_left=1e6, pace=0.5)
-    recipe = budget.refit(build_recipe("lean", 1000, options.start_lr), 0, clock)
-    main = recipe.phases[0]
-    clock.step(main.max_itr)
-    for _ in range(1 + math.ceil(main.max_itr / main.freq_valid)):
-        clock.tested()
-    fake_time.now += 0.5 * phase_work(main)
-    budget.deadline = fake_time.now + 1e5  # time to spare: the STE phase keeps its length
-    assert budget.refit(recipe, 1, clock) == recipe
+    budget, clock = _budget_after_warmup(fake_time, options, n_itr=1000, seconds_left=600.0, pace=0.5)
+    main = budget.plan_phase(0, clock)
+    assert budget.plan_phase(0, clock, ran=0) == main  # the same pace: the same plan
+    _run(fake_time, clock, main, pace=1.0, until=400)  # then twice as slow
+    shorter = budget.plan_phase(0, clock, ran=400)
+    assert 400 < shorter.max_itr < main.max_itr
+    left = phase_work(shorter, 400) + phase_work(budget.recipe.phases[1])
+    assert left * budget.pace <= budget.deadline - fake_time.now
+    assert budget.recipe.phases[1] == build_recipe("lean", shorter.max_itr, options.start_lr).phases[1]
+
+
+def test_a_later_phase_is_planned_to_the_time_left_up_to_its_length_at_n_itr(fake_time: _FakeTime) -> None:
+    options = EncoderOptions(n_itr=2000, recipe="lean")
+    budget, clock = _budget_after_warmup(fake_time, options, n_itr=1000, seconds_left=500.0, pace=0.5)
+    main = budget.plan_phase(0, clock)
+    assert main.max_itr < 2000
+    _run(fake_time, clock, main, pace=0.5)
+    planned_ste = budget.recipe.phases[1]
+    budget.deadline = fake_time.now + 1e5  # the main phase left time over: the STE phase grows
+    assert budget.plan_phase(1, clock) == build_recipe("lean", 2000, options.start_lr).phases[1]
     budget.deadline = fake_time.now + 10.0  # 10 seconds left: the STE phase is shortened to fit
-    planned = budget.refit(recipe, 1, clock)
-    assert planned.phases[0] == main
-    ste = planned.phases[1]
-    assert 1 < ste.max_itr < recipe.phases[1].max_itr
+    ste = budget.plan_phase(1, clock)
+    assert budget.recipe.phases[0] == main
+    assert 1 < ste.max_itr < planned_ste.max_itr
     assert phase_work(ste) * budget.pace <= 10.0
 
 

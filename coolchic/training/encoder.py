@@ -64,7 +64,7 @@ def fit(
             return _fit_target(tgt, options, build_recipe(options.recipe, options.n_itr, options.start_lr),
                                progress, stop, None)
         budget = TimeBudget.start(tgt, options)
-        return _fit_target(tgt, options, budget.recipe(), progress, stop, budget)
+        return _fit_target(tgt, options, budget.recipe, progress, stop, budget)
 
 
 def fit_recipe(
@@ -131,13 +131,12 @@ def _train_once(
     model = _warm_up(tgt, arch, options, recipe, evaluate, init_gen, noise_gen, clock, stopper)
     quantized: dict[str, QuantizedModule] = {}
     for index in range(len(recipe.phases)):
-        if budget is not None and not stopper.requested():
-            recipe = budget.refit(recipe, index, clock)
-        phase = recipe.phases[index]
+        phase = recipe.phases[index] if budget is None else budget.plan_phase(index, clock)
         if stopper.requested():
             clock.skip(phase.max_itr)
             continue
-        run_phase(model, phase, evaluate, noise_gen, clock, stopper)
+        length = None if budget is None else budget.phase_length(index, clock)
+        run_phase(model, phase, evaluate, noise_gen, clock, stopper, length)
         if phase.quantize_model and not stopper.requested():
             quantized = _quantize(model, evaluate, tgt, recipe.nn_search, options.avoid_zero_scales)
     if not quantized:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from typing import Callable
+
 import torch
 
 from coolchic.training.evaluation import Evaluator, TestResult
@@ -12,6 +15,11 @@ from coolchic.training.progress import ProgressClock
 from coolchic.training.quantizers import noise_quantize, ste_quantize
 from coolchic.training.schedule import Phase
 from coolchic.training.stopper import Stopper
+
+
+PhaseLength = Callable[[int], int]
+"""Called at a phase's test points with the iterations it has run; returns its length from
+then on (a time budget's re-plan, :class:`~coolchic.training.time_budget.TimeBudget`)."""
 
 
 def _anneal(bounds: tuple[float, float], cnt: int, max_itr: int) -> float:
@@ -26,12 +34,15 @@ def run_phase(
     generator: torch.Generator,
     clock: ProgressClock | None = None,
     stopper: Stopper | None = None,
+    length: PhaseLength | None = None,
 ) -> TestResult:
     """Train ``model`` for one phase, leave it at the phase's best test and return that test.
 
     The phase starts with its entry state as the record to beat (the 3.0 code starts from
     an infinite loss), so a phase never makes the model worse on the test criterion. A stop
-    request (or a caught Ctrl-C, see :class:`Stopper`) ends the phase at once.
+    request (or a caught Ctrl-C, see :class:`Stopper`) ends the phase at once. With
+    ``length``, the phase's length may change at each test point: the annealing and the
+    cosine learning rate then run to the new end (the learning rate without a jump).
     """
     clock = clock or ProgressClock(phase.max_itr, None)
     stopper = stopper or Stopper()
@@ -47,10 +58,11 @@ def run_phase(
     best_state = model.snapshot()
     last_record = 0
     ran = 0
+    max_itr = phase.max_itr
     temperature, kumaraswamy = phase.temperature[0], phase.kumaraswamy[0]
     try:
-        for cnt in range(phase.max_itr):
-            if stopper.requested():
+        for cnt in itertools.count():
+            if cnt >= max_itr or stopper.requested():
                 break
             if phase.proxy == "ste":
                 train_step(model, lambda x: ste_quantize(x, temperature), evaluate, optimizer, params)
@@ -60,15 +72,19 @@ def run_phase(
             clock.step()
             ran += 1
 
-            if (cnt + 1) % phase.freq_valid and cnt + 1 < phase.max_itr:
+            if (cnt + 1) % phase.freq_valid and cnt + 1 < max_itr:
                 continue
             result = evaluate(model)
             clock.tested()
             if result.is_record(best):
                 best, best_state, last_record = result, model.snapshot(), cnt
-            clock.report(phase.name, cnt + 1, phase.max_itr, result.loss, result.bpp, result.psnr_db)
-            temperature = _anneal(phase.temperature, cnt, phase.max_itr)
-            kumaraswamy = _anneal(phase.kumaraswamy, cnt, phase.max_itr)
+            if length is not None and cnt + 1 < max_itr:
+                max_itr = max(cnt + 1, length(cnt + 1))
+                if scheduler is not None:
+                    scheduler.T_max = max(1, max_itr // phase.freq_valid)
+            clock.report(phase.name, cnt + 1, max_itr, result.loss, result.bpp, result.psnr_db)
+            temperature = _anneal(phase.temperature, cnt, max_itr)
+            kumaraswamy = _anneal(phase.kumaraswamy, cnt, max_itr)
             if scheduler is not None:
                 scheduler.step()
             if cnt - last_record > phase.patience:
@@ -78,6 +94,6 @@ def run_phase(
                 last_record = cnt
     except KeyboardInterrupt:
         stopper.interrupted()
-    clock.skip(phase.max_itr - ran)
+    clock.skip(max_itr - ran)
     model.restore(best_state)
     return best

@@ -9,12 +9,15 @@ the same architecture and size. It sets time aside for what follows training (th
 quantisation search, writing the file and the check decode: :data:`FINISH_STEPS` step
 times), which gives the training deadline, and lowers ``n_itr`` (never raises it) to what
 fits: the work of a recipe is its iterations plus its test passes (:func:`recipe_work`).
-That first plan sets the warm-up's length. Then, before each phase, the phases left are
-planned again at the pace measured so far in this encode: the main phase may get back
-iterations that the first estimate took away (up to ``n_itr``), and the later phases only
-shrink, so that each phase runs its whole schedule (cosine learning rate, annealing)
-instead of being cut. Training also stops at the deadline whatever the plan said, like a
-caught Ctrl-C: the best model so far is quantised with the quick search and returned.
+That first plan sets the warm-up's length. Then, at the start and at every test point of
+each phase, the phase and those after it are planned again at the pace measured so far in
+this encode, up to their lengths at ``n_itr``: the main phase may get back iterations
+that the first estimate took away, and the STE phase may use time the main phase left
+over. A phase whose length changes runs its
+annealing and cosine learning rate to the new end (:func:`~coolchic.training.phase.run_phase`),
+so it is not cut short when the machine slows down. Training also stops at the deadline
+whatever the plan said, like a caught Ctrl-C: the best model so far is quantised with the
+quick search and returned.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from coolchic.training.evaluation import Evaluator
 from coolchic.training.loop import train_step
 from coolchic.training.model import CoolChicModel
 from coolchic.training.optim import make_optimizer, phase_parameters
+from coolchic.training.phase import PhaseLength
 from coolchic.training.progress import ProgressClock
 from coolchic.training.quantizers import noise_quantize
 from coolchic.training.schedule import Phase, Recipe, build_recipe
@@ -81,9 +85,11 @@ def largest_fitting_n_itr(options: EncoderOptions, cap: int, fits: Callable[[Rec
     return max(1, bisect.bisect_left(range(1, cap + 1), True, key=too_long))
 
 
-def phase_work(phase: Phase) -> float:
-    """A phase's iterations plus its test passes (one on entry, one per test period), in step times."""
-    return phase.max_itr + TEST_STEPS * (1 + math.ceil(phase.max_itr / phase.freq_valid))
+def phase_work(phase: Phase, ran: int = 0) -> float:
+    """Work left in ``phase`` after ``ran`` of its iterations, in step times: the iterations
+    and their test passes (one per test period, and the entry test while ``ran`` is 0)."""
+    rest = max(0, phase.max_itr - ran)
+    return rest + TEST_STEPS * (math.ceil(rest / phase.freq_valid) + (ran == 0))
 
 
 def recipe_work(recipe: Recipe) -> float:
@@ -104,8 +110,8 @@ class TimeBudget:
     """The plan of an encode that must end within ``options.time_limit`` seconds.
 
     ``deadline`` (a :func:`time.perf_counter` value) is when training must stop; ``n_itr``
-    is the recipe length planned last; ``pace`` the seconds per step time assumed until the
-    encode has timed its own.
+    is the recipe length planned last and :attr:`recipe` that plan; ``pace`` the seconds
+    per step time assumed until the encode has timed its own.
     """
 
     def __init__(self, options: EncoderOptions, deadline: float, n_itr: int, pace: float) -> None:
@@ -114,6 +120,7 @@ class TimeBudget:
         self.n_itr = n_itr
         self.pace = pace
         self.loops_left = options.n_train_loops
+        self.recipe = self._build()
 
     @classmethod
     def start(cls, target: Target, options: EncoderOptions) -> TimeBudget:
@@ -125,39 +132,43 @@ class TimeBudget:
         n_itr = affordable_n_itr(options, deadline - time.perf_counter(), step_s)
         return cls(options, deadline, n_itr, step_s)
 
-    def recipe(self) -> Recipe:
-        """The recipe of the current plan."""
-        return build_recipe(self.options.recipe, self.n_itr, self.options.start_lr)
+    def _build(self, n_itr: int | None = None) -> Recipe:
+        return build_recipe(self.options.recipe, self.n_itr if n_itr is None else n_itr, self.options.start_lr)
 
     def next_loop(self) -> Recipe:
-        """The recipe for the next of ``options.n_train_loops`` runs."""
+        """The plan for the next of ``options.n_train_loops`` runs."""
         self.loops_left -= 1
-        return self.recipe()
+        self.recipe = self._build()
+        return self.recipe
 
-    def refit(self, recipe: Recipe, first_phase: int, clock: ProgressClock) -> Recipe:
-        """``recipe`` with its phases from ``first_phase`` on planned again to end by the
-        deadline, at the pace ``clock`` measured so far (the runs still to come counted too).
+    def plan_phase(self, index: int, clock: ProgressClock, ran: int = 0) -> Phase:
+        """Plan phase ``index`` of the current run (which has run ``ran`` of its iterations)
+        and the phases after it again, to end by the deadline at the pace ``clock`` has
+        measured (the runs still to come counted too); return the phase.
 
-        The main phase (``first_phase`` 0) may grow back up to ``options.n_itr``; later
-        phases only shrink. The clock's plan follows the change.
+        The phases may grow back up to their lengths at ``options.n_itr``. The clock's plan
+        follows the change.
         """
         work_done = clock.done + TEST_STEPS * clock.tests
         if work_done > 0:
             self.pace = clock.elapsed() / work_done
         seconds = self.deadline - time.perf_counter()
-        cap = self.options.n_itr if first_phase == 0 else self.n_itr
 
         def fits(candidate: Recipe) -> bool:
-            phases_left = sum(phase_work(p) for p in candidate.phases[first_phase:])
-            return (phases_left + self.loops_left * recipe_work(candidate)) * self.pace <= seconds
+            left = phase_work(candidate.phases[index], ran) + sum(phase_work(p) for p in candidate.phases[index + 1:])
+            return (left + self.loops_left * recipe_work(candidate)) * self.pace <= seconds
 
-        before = self._iterations_left(recipe, first_phase)
-        self.n_itr = largest_fitting_n_itr(self.options, cap, fits)
-        planned = replace(recipe, phases=recipe.phases[:first_phase] + self.recipe().phases[first_phase:])
-        clock.replan(self._iterations_left(planned, first_phase) - before)
-        return planned
+        before = self._iterations_left(index)
+        self.n_itr = largest_fitting_n_itr(self.options, self.options.n_itr, fits)
+        self.recipe = replace(self.recipe, phases=self.recipe.phases[:index] + self._build().phases[index:])
+        clock.replan(self._iterations_left(index) - before)
+        return self.recipe.phases[index]
 
-    def _iterations_left(self, recipe: Recipe, first_phase: int) -> int:
-        """Planned iterations of ``recipe``'s phases from ``first_phase`` on and of the runs
-        still to come (at the current plan)."""
-        return sum(p.max_itr for p in recipe.phases[first_phase:]) + self.loops_left * self.recipe().planned_iterations()
+    def phase_length(self, index: int, clock: ProgressClock) -> PhaseLength:
+        """:meth:`plan_phase` as the ``length`` of :func:`~coolchic.training.phase.run_phase`."""
+        return lambda ran: self.plan_phase(index, clock, ran).max_itr
+
+    def _iterations_left(self, index: int) -> int:
+        """Planned iterations of the current run's phases from ``index`` on and of the runs
+        still to come."""
+        return sum(p.max_itr for p in self.recipe.phases[index:]) + self.loops_left * self._build().planned_iterations()
