@@ -19,7 +19,7 @@ from coolchic.training.schedule import Phase, build_recipe
 from coolchic.training.stopper import Stopper
 from coolchic.training.target import Target
 from coolchic.training.time_budget import (
-    TEST_STEPS, TimeBudget, affordable_n_itr, phase_work, recipe_work, step_seconds,
+    FINISH_STEPS, TEST_STEPS, TimeBudget, affordable_n_itr, phase_work, recipe_work, step_seconds,
 )
 
 TINY = dict(seed=0, threads=1, layers_arm="8,8", layers_synthesis="8-1-linear-relu,X-1-linear-none",
@@ -118,13 +118,19 @@ def _budget_after_warmup(fake_time: _FakeTime, options: EncoderOptions, n_itr: i
                          pace: float) -> tuple[TimeBudget, ProgressClock]:
     """A budget first planned at ``n_itr`` whose warm-up ran at ``pace`` seconds per step time
     and left ``seconds_left`` seconds before the deadline."""
-    budget = TimeBudget(options, fake_time.now, n_itr, pace=1.0)
+    budget = TimeBudget(options, fake_time.now, n_itr, step_s=pace)
     recipe = budget.next_loop()
     clock = ProgressClock(recipe.planned_iterations(), None)
     (candidates, warm), = recipe.warmup
     _run(fake_time, clock, warm, pace, times=candidates)
-    budget.deadline = fake_time.now + seconds_left
+    _leave(fake_time, budget, seconds_left)
     return budget, clock
+
+
+def _leave(fake_time: _FakeTime, budget: TimeBudget, seconds: float) -> None:
+    """Move ``budget``'s end so that ``seconds`` are left for training."""
+    budget.end = fake_time.now + seconds + FINISH_STEPS * budget.pace
+    budget.deadline = budget.end - FINISH_STEPS * budget.pace
 
 
 def _run(fake_time: _FakeTime, clock: ProgressClock, phase: Phase, pace: float, ran: int = 0,
@@ -187,7 +193,9 @@ def test_a_slower_machine_shortens_the_main_phase_while_it_runs(fake_time: _Fake
     shorter = budget.plan_phase(0, clock, ran=400)
     assert 400 < shorter.max_itr < main.max_itr
     left = phase_work(shorter, 400) + phase_work(budget.recipe.phases[1])
-    assert left * budget.pace <= budget.deadline - fake_time.now
+    assert budget.pace > 0.5
+    # the finish is planned at the measured pace too: training ends before the hard deadline
+    assert left * budget.pace <= budget.end - FINISH_STEPS * budget.pace - fake_time.now < budget.deadline - fake_time.now
     assert budget.recipe.phases[1] == build_recipe("lean", shorter.max_itr, options.start_lr).phases[1]
 
 
@@ -198,9 +206,9 @@ def test_a_later_phase_is_planned_to_the_time_left_up_to_its_length_at_n_itr(fak
     assert main.max_itr < 2000
     _run(fake_time, clock, main, pace=0.5)
     planned_ste = budget.recipe.phases[1]
-    budget.deadline = fake_time.now + 1e5  # the main phase left time over: the STE phase grows
+    _leave(fake_time, budget, 1e5)  # the main phase left time over: the STE phase grows
     assert budget.plan_phase(1, clock) == build_recipe("lean", 2000, options.start_lr).phases[1]
-    budget.deadline = fake_time.now + 10.0  # 10 seconds left: the STE phase is shortened to fit
+    _leave(fake_time, budget, 10.0)  # 10 seconds left: the STE phase is shortened to fit
     ste = budget.plan_phase(1, clock)
     assert budget.recipe.phases[0] == main
     assert 1 < ste.max_itr < planned_ste.max_itr
