@@ -11,13 +11,12 @@ times), which gives the training deadline, and lowers ``n_itr`` (never raises it
 fits: the work of a recipe is its iterations plus its test passes (:func:`recipe_work`).
 That first plan sets the warm-up's length. Then, at the start and at every test point of
 each phase, the phase and those after it are planned again at the pace measured so far in
-this encode, up to their lengths at ``n_itr``: the main phase may get back iterations
-that the first estimate took away, and the STE phase may use time the main phase left
-over. A phase whose length changes runs its
-annealing and cosine learning rate to the new end (:func:`~coolchic.training.phase.run_phase`),
-so it is not cut short when the machine slows down. Training also stops at the deadline
-whatever the plan said, like a caught Ctrl-C: the best model so far is quantised with the
-quick search and returned.
+this encode, up to their lengths at ``n_itr``: the main phase may get back iterations that
+the first estimate took away, and the STE phase may use time the main phase left over. A
+phase whose length changes runs its annealing and cosine learning rate to the new end
+(:func:`~coolchic.training.phase.run_phase`), so it is not cut short when the machine slows
+down. Training also stops at the deadline whatever the plan said, like a caught Ctrl-C: the
+best model so far is quantised with the quick search and returned.
 """
 
 from __future__ import annotations
@@ -77,13 +76,13 @@ def step_seconds(target: Target, options: EncoderOptions) -> float:
     return timed[len(timed) // 2]
 
 
-def largest_fitting_n_itr(options: EncoderOptions, cap: int, fits: Callable[[Recipe], bool]) -> int:
-    """The largest ``n_itr`` in 1..``cap`` whose recipe ``fits`` (1 if none does); ``fits``
-    must only turn false as ``n_itr`` grows."""
+def largest_fitting_n_itr(options: EncoderOptions, fits: Callable[[Recipe], bool]) -> int:
+    """The largest ``n_itr`` in 1..``options.n_itr`` whose recipe ``fits`` (1 if none does);
+    ``fits`` must only turn false as ``n_itr`` grows."""
     def too_long(n_itr: int) -> bool:
         return not fits(build_recipe(options.recipe, n_itr, options.start_lr))
 
-    return max(1, bisect.bisect_left(range(1, cap + 1), True, key=too_long))
+    return max(1, bisect.bisect_left(range(1, options.n_itr + 1), True, key=too_long))
 
 
 def phase_work(phase: Phase, ran: int = 0) -> float:
@@ -104,7 +103,7 @@ def affordable_n_itr(options: EncoderOptions, seconds: float, step_s: float) -> 
     def fits(recipe: Recipe) -> bool:
         return recipe_work(recipe) * options.n_train_loops * step_s <= seconds
 
-    return largest_fitting_n_itr(options, options.n_itr, fits)
+    return largest_fitting_n_itr(options, fits)
 
 
 class TimeBudget:
@@ -134,8 +133,8 @@ class TimeBudget:
         n_itr = affordable_n_itr(options, end - FINISH_STEPS * step_s - time.perf_counter(), step_s)
         return cls(options, end, n_itr, step_s)
 
-    def _build(self, n_itr: int | None = None) -> Recipe:
-        return build_recipe(self.options.recipe, self.n_itr if n_itr is None else n_itr, self.options.start_lr)
+    def _build(self) -> Recipe:
+        return build_recipe(self.options.recipe, self.n_itr, self.options.start_lr)
 
     def next_loop(self) -> Recipe:
         """The plan for the next of ``options.n_train_loops`` runs."""
@@ -145,9 +144,9 @@ class TimeBudget:
 
     def plan_phase(self, index: int, clock: ProgressClock, ran: int = 0) -> Phase:
         """Plan phase ``index`` of the current run (which has run ``ran`` of its iterations)
-        and the phases after it again, to end by the deadline, and :data:`FINISH_STEPS` before
-        the end at the pace ``clock`` has measured (the runs still to come counted too);
-        return the phase.
+        and the phases after it again, at the pace ``clock`` has measured, so that training
+        (the runs still to come counted too) ends by the deadline and leaves the finish its
+        :data:`FINISH_STEPS` at that pace; return the phase.
 
         The phases may grow back up to their lengths at ``options.n_itr``. The clock's plan
         follows the change.
@@ -162,7 +161,7 @@ class TimeBudget:
             return (left + self.loops_left * recipe_work(candidate)) * self.pace <= seconds
 
         before = self._iterations_left(index)
-        self.n_itr = largest_fitting_n_itr(self.options, self.options.n_itr, fits)
+        self.n_itr = largest_fitting_n_itr(self.options, fits)
         self.recipe = replace(self.recipe, phases=self.recipe.phases[:index] + self._build().phases[index:])
         clock.replan(self._iterations_left(index) - before)
         return self.recipe.phases[index]
