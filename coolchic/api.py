@@ -393,8 +393,10 @@ def encode(
     changes of ``coolchic.options.RATE_TIERS`` at lower rates, :func:`~coolchic.options.preset_values`) whose
     values the explicit ``options`` override; ``progress`` receives training events; setting
     ``stop`` (from another thread) ends training early and encodes the best model so far. ``icc_profile``, ``exif``
-    and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``.
+    and ``xmp`` are stored as metadata chunks. Bad options raise ``ValueError``. A
+    ``time_limit`` counts from this call: the encode returns within it.
     """
+    called = time.perf_counter()
     planes = to_planes(image)
     opts = encoder_options(quality, preset, **options)
     check_device(opts.device)
@@ -404,7 +406,7 @@ def encode(
 
     with torch_threads(opts.threads):  # one save/restore around fit and decode, safe across threads
         start = time.perf_counter()
-        frame = fit(planes, opts, progress, stop)
+        frame = fit(planes, opts, progress, stop, started=called)
         fit_seconds = time.perf_counter() - start
         data = frame_file(frame, planes, opts, chunks)
         encode_seconds = time.perf_counter() - start

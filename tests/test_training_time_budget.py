@@ -222,3 +222,29 @@ def test_the_clock_follows_a_new_plan() -> None:
     assert clock.planned == 125
     clock.replan(-200)
     assert clock.planned == 30  # never below what already ran
+
+
+def test_the_time_limit_counts_from_the_start_it_is_given() -> None:
+    started = time.perf_counter() - 100.0
+    options = EncoderOptions(**TINY, n_itr=1_000_000, time_limit=101.0)
+    budget = TimeBudget.start(Target(_image(), "cpu"), options, started)
+    assert budget.end == pytest.approx(started + 101.0)
+    assert budget.n_itr < 1_000_000  # about one second was left
+
+
+def test_encode_counts_its_time_limit_from_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import coolchic
+    from coolchic.training import encoder
+
+    seen: list[tuple[float | None, float]] = []
+    fit_ = encoder.fit
+
+    def spy(*args, started=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((started, time.perf_counter()))
+        return fit_(*args, started=started, **kwargs)
+
+    monkeypatch.setattr(encoder, "fit", spy)
+    before = time.perf_counter()
+    coolchic.encode(np.zeros((24, 32, 3), np.uint8), **TINY, n_itr=2, time_limit=60.0)
+    (started, fit_called), = seen
+    assert started is not None and before <= started <= fit_called

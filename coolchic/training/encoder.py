@@ -51,19 +51,21 @@ def fit(
     options: EncoderOptions,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
+    started: float | None = None,
 ) -> Frame:
     """Overfit a Cool-chic model to ``target`` and return the quantised frame to write.
 
     Setting ``stop`` (from another thread) ends training early and returns the best model
     so far, as does Ctrl-C when ``options.finish_on_interrupt`` is true, and reaching
-    ``options.time_limit`` (which also plans the phases to fit, see :class:`TimeBudget`).
+    ``options.time_limit`` (which also plans the phases to fit, see :class:`TimeBudget`),
+    counted from ``started`` (a :func:`time.perf_counter` value; default: now).
     """
     with torch_threads(options.threads), reuse_freed_memory():
         tgt = Target(target, options.device)
         if options.time_limit is None:
             return _fit_target(tgt, options, build_recipe(options.recipe, options.n_itr, options.start_lr),
                                progress, stop, None)
-        budget = TimeBudget.start(tgt, options)
+        budget = TimeBudget.start(tgt, options, started)
         return _fit_target(tgt, options, budget.recipe, progress, stop, budget)
 
 

@@ -125,10 +125,11 @@ class TimeBudget:
         self.recipe = self._build()
 
     @classmethod
-    def start(cls, target: Target, options: EncoderOptions) -> TimeBudget:
-        """Start the clock of ``options.time_limit`` now and make the first plan."""
+    def start(cls, target: Target, options: EncoderOptions, started: float | None = None) -> TimeBudget:
+        """Make the first plan for ``options.time_limit`` seconds from ``started`` (a
+        :func:`time.perf_counter` value; default: now)."""
         assert options.time_limit is not None
-        end = time.perf_counter() + options.time_limit
+        end = (time.perf_counter() if started is None else started) + options.time_limit
         step_s = step_seconds(target, options)
         n_itr = affordable_n_itr(options, end - FINISH_STEPS * step_s - time.perf_counter(), step_s)
         return cls(options, end, n_itr, step_s)
