@@ -15,7 +15,7 @@ from coolchic.training.progress import ProgressClock, ProgressEvent
 from coolchic.training.schedule import build_recipe
 from coolchic.training.target import Target
 
-TINY = dict(layers_arm="8,8", layers_synthesis="8-1-linear-relu,X-1-linear-none", n_ft_per_res="1,1,1")
+from integration_helpers import TINY
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, new_length: int | None) -> tuple[list[float], list[ProgressEvent]]:
