@@ -70,7 +70,7 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-lr0.7x": lambda n_itr, lr: lean_recipe(n_itr, 0.7 * lr),
         "lean-T.2-.05": partial(lean_recipe, temperature=(0.2, 0.05)),
         "lean-kum1.5": partial(lean_recipe, kumaraswamy=(1.5, 1.0)),
-        "lean-2cand": partial(lean_recipe, candidates=2),
+        "lean-3cand": partial(lean_recipe, candidates=3),  # the default before session 15
         "lean-ste5": partial(lean_recipe, ste_frac=0.05),
         "lean-lat3": partial(lean_recipe, latents_frac=0.03),
         "lean-kum2to1": partial(lean_recipe, kumaraswamy=(2.0, 1.0)),

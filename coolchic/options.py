@@ -219,8 +219,8 @@ class EncoderOptions:
     use such symbols (70 of the 120 official Kodak streams) and constriction >= 0.3.3
     refuses them; avoiding them costs rate at high λ (+55 % latent bits on kodim23 at
     λ = 0.02, see :mod:`coolchic.training.zero_scale`). With ``pretrained`` (the default) the
-    ``lean`` recipe starts its first and last warm-up candidates from the package's pretrained
-    networks when the architecture has some (:mod:`coolchic.training.pretrained`).
+    ``lean`` recipe starts its warm-up candidates (the first and the last) from the package's
+    pretrained networks when the architecture has some (:mod:`coolchic.training.pretrained`).
     ``time_limit`` (seconds) lowers ``n_itr`` to what the machine's measured training step
     allows in that time, never raises it, re-plans the phases left at the pace the encode
     measures as it goes, and stops training in time to quantise, write and check the model

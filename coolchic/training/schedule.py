@@ -119,7 +119,7 @@ def lean_recipe(
     n_itr: int,
     start_lr: float,
     *,
-    candidates: int = 3,
+    candidates: int = 2,
     warmup_frac: float = 0.04,
     ste_frac: float = 0.1,
     ste_lr: float = 1e-4,
@@ -135,15 +135,19 @@ def lean_recipe(
     :mod:`coolchic.training.pretrained`), noise phase, one STE phase, quantise, and with
     ``latents_frac > 0`` a latent-only phase (3.0's last phase; none by default).
 
+    With pretrained networks the two default candidates both start from them (the second
+    as a backup, below); a third, random one never won the ``medium`` warm-up on Kodak
+    (``benchmarks/results/recipe_study.md``, session 15), so it is not drawn.
+
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
     The noise keeps Kumaraswamy ``a = 2`` throughout (3.0 anneals it to 1, uniform noise):
     the less noisy proxy gave lower RD losses at the presets' budgets
     (``benchmarks/results/recipe_study.md``, sessions 12-13).
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
-    latents' ``start_lr``), the latents with Adam. With pretrained networks the last
-    candidate starts from them too, its networks warmed up at ``backup_lr_factor`` times
-    their rate (:attr:`Recipe.pretrained_backup_lr`).
+    latents' ``start_lr``), the latents with Adam. With pretrained networks and at least two
+    candidates the last one starts from them too, its networks warmed up at
+    ``backup_lr_factor`` times their rate (:attr:`Recipe.pretrained_backup_lr`).
     """
     def length(frac: float) -> int:
         return max(1, round(frac * n_itr))
@@ -167,7 +171,7 @@ def lean_recipe(
         phases.append(Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste))  # type: ignore[arg-type]
     backup_lr = backup_lr_factor * (start_lr if lr_networks is None else lr_networks)
     return Recipe(((candidates, warm),) if candidates > 1 else (), tuple(phases), "greedy", pretrained=True,
-                  pretrained_backup_lr=backup_lr if candidates > 2 else None)
+                  pretrained_backup_lr=backup_lr if candidates > 1 else None)
 
 
 RECIPES = {"c3": c3_recipe, "lean": lean_recipe}
