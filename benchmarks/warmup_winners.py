@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import argparse
 import threading
-from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from coolchic.api import encoder_options
 from coolchic.imageconv import to_planes
 from coolchic.training.encoder import ProgressEvent, fit_recipe
 from coolchic.training.schedule import lean_recipe
 
-KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
-WARMUP = "warmup1"
+from recipe_study import crop  # benchmarks/ is on sys.path when one of its scripts runs
 
 
 def warmup_losses(image: np.ndarray, preset: str, lmbda: float, candidates: int, seed: int,
@@ -36,14 +33,15 @@ def warmup_losses(image: np.ndarray, preset: str, lmbda: float, candidates: int,
     """The test loss of each warm-up candidate at the end of its warm-up, in candidate order."""
     options = encoder_options(preset=preset, lmbda=lmbda, seed=seed, threads=threads)
     recipe = lean_recipe(options.n_itr, options.start_lr, candidates=candidates)
+    warmup = {phase.name for _, phase in recipe.warmup}
     losses: list[float] = []
     stop = threading.Event()
 
     def progress(event: ProgressEvent) -> None:
-        if event.phase == WARMUP and event.iteration == event.total_iterations:
-            losses.append(event.loss)
-        elif event.phase != WARMUP:
+        if event.phase not in warmup:
             stop.set()
+        elif event.iteration == event.total_iterations:
+            losses.append(event.loss)
 
     fit_recipe(to_planes(image), options, recipe, progress, stop)
     return losses
@@ -57,12 +55,10 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--kodak", type=Path, default=KODAK)
     args = parser.parse_args()
     for lmbda in (float(x) for x in args.lambdas.split(",")):
         for name in args.images.split(","):
-            pixels = np.asarray(Image.open(args.kodak / f"{name}.png").convert("RGB"))
-            losses = warmup_losses(pixels, args.preset, lmbda, args.candidates, args.seed, args.threads)
+            losses = warmup_losses(crop(name, 0), args.preset, lmbda, args.candidates, args.seed, args.threads)
             winner = min(range(len(losses)), key=losses.__getitem__)
             print("\t".join([name, f"{lmbda:g}", str(args.seed), str(winner), *(f"{x:.5e}" for x in losses)]),
                   flush=True)

@@ -60,10 +60,11 @@ class Recipe:
     pretrained: bool = False
     """Whether the first candidate starts from :mod:`coolchic.training.pretrained` networks."""
     pretrained_backup_lr: float | None = None
-    """When set (and pretrained networks are used), the last warm-up candidate also starts
-    from them instead of at random, its networks' warm-up learning rate lowered to this: a
-    backup for the rare warm-up whose first candidate spikes at the full rate (see
-    ``recipe_study.md``, session 6). Encodes that the first candidate wins are unchanged."""
+    """When set (and pretrained networks are used), the last of two or more warm-up
+    candidates also starts from them instead of at random, its networks' warm-up learning
+    rate lowered to this: a backup for warm-ups where the full rate does worse, from the
+    rare spike of session 6 to 14 of 24 ``medium`` warm-ups at λ 1e-3 (``recipe_study.md``,
+    sessions 6 and 15)."""
 
     def planned_iterations(self) -> int:
         """Iterations if no phase stops early (for progress / ETA)."""
@@ -135,19 +136,17 @@ def lean_recipe(
     :mod:`coolchic.training.pretrained`), noise phase, one STE phase, quantise, and with
     ``latents_frac > 0`` a latent-only phase (3.0's last phase; none by default).
 
-    With pretrained networks the two default candidates both start from them (the second
-    as a backup, below); a third, random one never won the ``medium`` warm-up on Kodak
-    (``benchmarks/results/recipe_study.md``, session 15), so it is not drawn.
-
     Phase lengths other than the main one are ``frac * n_itr`` (at least 1). Each phase is
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
     The noise keeps Kumaraswamy ``a = 2`` throughout (3.0 anneals it to 1, uniform noise):
     the less noisy proxy gave lower RD losses at the presets' budgets
     (``benchmarks/results/recipe_study.md``, sessions 12-13).
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
-    latents' ``start_lr``), the latents with Adam. With pretrained networks and at least two
-    candidates the last one starts from them too, its networks warmed up at
-    ``backup_lr_factor`` times their rate (:attr:`Recipe.pretrained_backup_lr`).
+    latents' ``start_lr``), the latents with Adam. With pretrained networks the last of two
+    or more candidates starts from them too, its networks warmed up at ``backup_lr_factor``
+    times their rate (:attr:`Recipe.pretrained_backup_lr`). So the default two both start
+    from them: a third, random candidate never won the ``medium`` warm-up on Kodak
+    (``benchmarks/results/recipe_study.md``, session 15).
     """
     def length(frac: float) -> int:
         return max(1, round(frac * n_itr))
@@ -171,7 +170,7 @@ def lean_recipe(
         phases.append(Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste))  # type: ignore[arg-type]
     backup_lr = backup_lr_factor * (start_lr if lr_networks is None else lr_networks)
     return Recipe(((candidates, warm),) if candidates > 1 else (), tuple(phases), "greedy", pretrained=True,
-                  pretrained_backup_lr=backup_lr if candidates > 1 else None)
+                  pretrained_backup_lr=backup_lr)
 
 
 RECIPES = {"c3": c3_recipe, "lean": lean_recipe}
