@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-slow.tsv \
         benchmarks/results/gpu-h200-slow.tsv
+    .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-medium.tsv \
+        --bench benchmarks/results/kodak-rd-medium
+
+With ``--bench`` (a ``coolchic bench`` output folder) the points are also compared with every
+other codec of that run on the same images, our points taking the place of its Cool-chic ones.
 
 Per image: our points (one per λ) against the image's five published points. Then, as in the
 bench reports (:func:`coolchic.evaluation.bdrate.compare`), the mean of those and the BD-rate
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from coolchic.evaluation.bdrate import bd_rate, compare, image_curves
 from coolchic.evaluation.published import PUBLISHED_NAME, load_published
+from coolchic.evaluation.report import read_points_tsv
 from coolchic.evaluation.sweep import Point
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -40,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("tsv", nargs="+", type=Path, help="kodak_budget.py outputs")
     parser.add_argument("--data", type=Path, default=SHARED, help="folder holding coolchic3/kodak-results.tsv")
+    parser.add_argument("--bench", type=Path, help="a `coolchic bench` output folder: compare with its other codecs too")
     args = parser.parse_args()
 
     ours = [p for path in args.tsv for p in budget_points(path)]
@@ -55,6 +62,13 @@ def main() -> None:
     row = compare(points, OURS, PUBLISHED_NAME)
     print(f"mean of per-image: {row.bd_rate_per_image:+.1f} % ({row.n_valid} of {row.n_images} images)")
     print(f"average curve: {row.bd_rate_average_curve:+.1f} %")
+    if args.bench:
+        others = [p for p in read_points_tsv(args.bench / "points.tsv") if p.codec != OURS and p.image in images]
+        print("against the other codecs of", args.bench, "(average curve; mean of per-image):")
+        for codec in sorted({p.codec for p in others}):
+            row = compare(ours + others, OURS, codec)
+            print(f"  {codec:12s} {row.bd_rate_average_curve:+6.1f} %  {row.bd_rate_per_image:+6.1f} %"
+                  f" ({row.n_valid} of {row.n_images} images)")
 
 
 if __name__ == "__main__":
