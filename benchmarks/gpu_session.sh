@@ -17,7 +17,8 @@
 #      alone, or 200 s when stage 3 did not time it, then its last point). In a 15-minute
 #      lease `slow` (379 s alone on an H200) leaves no time for stage 4: use RD_PRESET=medium
 #      there.
-# STEP_PARTS=0 skips stage 2.
+# STEP_PARTS=0 skips stage 2. PYTHON= runs every stage with another interpreter (or a wrapper
+# that patches the package first, as recipe_study.md's session-16 run did).
 set -u
 OUT=${OUT:?set OUT to the output folder}
 DATA=${DATA:-../shared/data}
@@ -70,8 +71,8 @@ worker() {  # worker INDEX IMAGE:LAMBDA ...
         estimate=$((SECONDS - start))
     done
 }
-# shellcheck disable=SC2086  # word splitting joins the lines of POINTS
-read -r -a points <<< "$(echo $POINTS)"
+# shellcheck disable=SC2206  # POINTS is a list of words, on one line or several
+points=($POINTS)
 for i in $(seq 0 $((WORKERS - 1))); do
     queue=()
     for ((j = i; j < ${#points[@]}; j += WORKERS)); do queue+=("${points[$j]}"); done
