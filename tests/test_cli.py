@@ -243,6 +243,19 @@ def test_progress_bar_on_terminal_and_lines_otherwise():
     assert plain.getvalue().count("\n") == 2 and "\r" not in plain.getvalue()
 
 
+def test_plain_progress_logs_the_last_event_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coolchic.training.progress import ProgressEvent
+    from coolchic_cli import progress
+
+    monkeypatch.setattr(progress, "_LOG_SECONDS", 0.0)  # every event is logged as it comes
+    plain = io.StringIO()
+    lines = Progress(plain, live=False)
+    for iteration in (5, 10):
+        lines(ProgressEvent("phase0", iteration, 10, loss=0.5, bpp=1.0, psnr_db=30.0))
+    lines.close()
+    assert plain.getvalue().count("itr 10/10") == 1 and plain.getvalue().count("\n") == 2
+
+
 def test_no_pretrained_flag_reaches_the_encoder_options() -> None:
     import click
     from click.testing import CliRunner

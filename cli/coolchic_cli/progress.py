@@ -48,6 +48,7 @@ class Progress:
         self.live = self.stream.isatty() if live is None else live
         self.every_phase = every_phase
         self._last: ProgressEvent | None = None
+        self._logged: ProgressEvent | None = None
         self._start = time.monotonic()
         self._last_write = 0.0
         self._phases = 0
@@ -71,6 +72,7 @@ class Progress:
         )
         self.stream.flush()
         self._last_write = time.monotonic()
+        self._logged = event
 
     def _draw(self, event: ProgressEvent) -> None:
         total = max(int(event.total_iterations), 1)
@@ -82,12 +84,12 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        """Finish: log the last phase (plain mode) or clear the status line (terminal)."""
+        """Finish: log the last event unless just logged (plain mode) or clear the status line (terminal)."""
         if self._last is None:
             return
         if self.live:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
-        else:
+        elif self._last is not self._logged:
             self._log(self._last)
         self._last = None
