@@ -19,6 +19,8 @@ from PIL import Image
 
 from coolchic.options import LIGHT_ARCHITECTURE
 
+from recipe_study import rd_loss  # benchmarks/ is on sys.path when one of its scripts runs
+
 KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
 VARIANTS = {"default-130": {"n_itr": 130}, "light-195": {"n_itr": 195, **LIGHT_ARCHITECTURE}}
 
@@ -34,7 +36,7 @@ def main() -> None:
                 start = time.perf_counter()
                 result = coolchic.encode(pixels, recipe="lean", lmbda=lmbda, threads=1, seed=0, **options)
                 seconds = time.perf_counter() - start
-                loss = 10 ** (-result.psnr_db / 10) + lmbda * result.bpp
+                loss = rd_loss(result.psnr_db, result.bpp, lmbda)
                 print(f"{name}\t{lmbda:g}\t{label}\t{seconds:.0f}\t{result.bpp:.4f}\t{result.psnr_db:.2f}\t{loss:.6g}",
                       flush=True)
 

@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from coolchic.api import decode, encoder_options, frame_file, psnr_db
+from coolchic.api import encoder_options
 from coolchic.imageconv import to_planes
 from coolchic.training import encoder
 from coolchic.training.schedule import build_recipe
 
-from recipe_study import crop  # benchmarks/ is on sys.path when one of its scripts runs
+from recipe_study import crop, file_figures  # benchmarks/ is on sys.path when one of its scripts runs
 
 
 class _VariantsDone(Exception):
@@ -57,11 +57,9 @@ def last_phase_rows(image: np.ndarray, preset: str, lmbda: float, variants: list
             evaluate.nn_bits = nn_bits
             test = run_phase(trial, dataclasses.replace(phase, lr=lr), evaluate, generator)
             quantized = encoder._quantize(trial, evaluate, evaluate.target, search, options.avoid_zero_scales)
-            data = frame_file(encoder._to_frame(trial, quantized, evaluate.target), planes, options)
-            psnr = psnr_db(planes, decode(data, max_pixels=None, threads=threads).planes)
-            bpp = 8 * len(data) / (planes.width * planes.height)
-            rows.append({"lr": lr, "search": search, "bpp": bpp, "psnr_db": psnr,
-                         "loss": 10 ** (-psnr / 10) + lmbda * bpp, "ste_test_loss": test.loss})
+            bpp, psnr, loss = file_figures(encoder._to_frame(trial, quantized, evaluate.target), planes, options)
+            rows.append({"lr": lr, "search": search, "bpp": bpp, "psnr_db": psnr, "loss": loss,
+                         "ste_test_loss": test.loss})
         raise _VariantsDone
 
     encoder.run_phase = hooked

@@ -31,12 +31,17 @@ import multiprocessing
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from PIL import Image
 
 from coolchic.evaluation.report import percent
+
+if TYPE_CHECKING:
+    from coolchic.c3.frame import Frame
+    from coolchic.options import EncoderOptions
+    from coolchic.planes import Planes
 
 KODAK = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "kodak"
 FIELDS = ("image", "crop", "lmbda", "seed", "preset", "device", "variant", "budget", "n_itr",
@@ -99,12 +104,26 @@ def crop(name: str, size: int) -> np.ndarray:
     return np.ascontiguousarray(image[top:top + size, left:left + size])
 
 
+def rd_loss(psnr_db: float, bpp: float, lmbda: float) -> float:
+    """The rate-distortion loss ``MSE + λ·bpp`` of a decoded file (MSE of [0, 1] samples)."""
+    return 10 ** (-psnr_db / 10) + lmbda * bpp
+
+
+def file_figures(frame: Frame, planes: Planes, options: EncoderOptions) -> tuple[float, float, float]:
+    """``frame`` written as a ``.cool`` file and decoded: its bpp, PSNR (dB) and :func:`rd_loss`."""
+    from coolchic import api
+
+    data = api.frame_file(frame, planes, options)
+    psnr = api.psnr_db(planes, api.decode(data, max_pixels=None, threads=options.threads).planes)
+    bpp = 8.0 * len(data) / (planes.width * planes.height)
+    return bpp, psnr, rd_loss(psnr, bpp, options.lmbda)
+
+
 def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, Any]:
     """Encode one crop with one variant and budget; return a TSV row."""
     import torch
 
     torch.set_num_threads(1)
-    from coolchic import api
     from coolchic.api import encoder_options
     from coolchic.imageconv import to_planes
     from coolchic.training.encoder import fit_recipe
@@ -118,11 +137,7 @@ def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, A
     start = time.perf_counter()
     frame = fit_recipe(planes, options, make(n_itr, options.start_lr), lambda e: done.__setitem__(0, e.done))
     fit_s = time.perf_counter() - start
-    data = api.frame_file(frame, planes, options)
-    decoded = api.decode(data, max_pixels=None, threads=1)
-    bpp = 8.0 * len(data) / (planes.width * planes.height)
-    psnr = api.psnr_db(planes, decoded.planes)
-    loss = 10 ** (-psnr / 10) + lmbda * bpp
+    bpp, psnr, loss = file_figures(frame, planes, options)
     return {"image": name, "crop": size, "lmbda": lmbda, "seed": seed, "preset": preset, "device": device,
             "variant": variant, "budget": budget, "n_itr": n_itr,
             "iterations": done[0], "fit_s": round(fit_s, 1), "bpp": round(bpp, 4), "psnr_db": round(psnr, 3),

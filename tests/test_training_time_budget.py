@@ -169,8 +169,7 @@ def test_the_main_phase_is_planned_again_at_the_measured_pace(fake_time: _FakeTi
     main = budget.plan_phase(0, clock)
     assert budget.pace == pytest.approx(0.5)
     assert 500 < main.max_itr < 2000  # the first plan was too cautious: iterations come back
-    # about 600 s at 0.5 s per step, as the planner computes it (float rounding included)
-    seconds = min(budget.deadline, budget.end - FINISH_STEPS * budget.pace) - fake_time.now
+    seconds = budget.training_seconds_left()  # about 600 s at 0.5 s per step
     assert _phases_work(budget.recipe.phases) * budget.pace <= seconds
     longer = build_recipe("lean", main.max_itr + 1, options.start_lr)
     assert _phases_work(longer.phases) * budget.pace > seconds

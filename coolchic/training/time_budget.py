@@ -155,7 +155,7 @@ class TimeBudget:
         work_done = clock.done + TEST_STEPS * clock.tests
         if work_done > 0:
             self.pace = clock.elapsed() / work_done
-        seconds = min(self.deadline, self.end - FINISH_STEPS * self.pace) - time.perf_counter()
+        seconds = self.training_seconds_left()
 
         def fits(candidate: Recipe) -> bool:
             left = phase_work(candidate.phases[index], ran) + sum(phase_work(p) for p in candidate.phases[index + 1:])
@@ -166,6 +166,11 @@ class TimeBudget:
         self.recipe = replace(self.recipe, phases=self.recipe.phases[:index] + self._build().phases[index:])
         clock.replan(self._iterations_left(index) - before)
         return self.recipe.phases[index]
+
+    def training_seconds_left(self) -> float:
+        """Seconds from now until training must stop: by the deadline, and leaving the finish
+        its :data:`FINISH_STEPS` at the measured pace."""
+        return min(self.deadline, self.end - FINISH_STEPS * self.pace) - time.perf_counter()
 
     def phase_length(self, index: int, clock: ProgressClock) -> PhaseLength:
         """:meth:`plan_phase` as the ``length`` of :func:`~coolchic.training.phase.run_phase`."""
