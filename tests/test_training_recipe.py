@@ -12,7 +12,9 @@ from coolchic.options import RECIPES, EncoderOptions
 from coolchic.planes import Planes
 from coolchic.training import schedule
 from coolchic.training.encoder import ProgressEvent, fit, fit_recipe
+from coolchic.training.model import CoolChicModel
 from coolchic.training.nn_quant import _search
+from coolchic.training.optim import make_optimizer, network_parameters, trained_latents
 from coolchic.training.soap import SOAP
 
 TINY = dict(n_itr=30, seed=0, threads=1, layers_arm="8,8", layers_synthesis="8-1-linear-relu,X-1-linear-none",
@@ -65,6 +67,16 @@ def test_lean_recipe_has_a_latent_only_phase_only_when_asked() -> None:
     assert [p.name for p in schedule.lean_recipe(1000, 1e-2).phases] == ["phase0", "ste"]
     last = schedule.lean_recipe(1000, 1e-2, latents_frac=0.03).phases[-1]
     assert (last.name, last.latents_only, last.max_itr, last.proxy) == ("latents", True, 30, "ste")
+
+
+@pytest.mark.parametrize("optimizer", ["soap", "adam"])
+def test_latent_betas_reach_the_latents_adam_and_not_the_networks(optimizer: str) -> None:
+    model = CoolChicModel(EncoderOptions.from_kwargs(**TINY).architecture(3), 16, 24, torch.Generator().manual_seed(0))
+    for betas in (schedule.ADAM_BETAS, (0.9, 0.99)):
+        recipe = schedule.lean_recipe(100, 1e-2, optimizer=optimizer, latent_betas=betas)  # type: ignore[arg-type]
+        latents, networks = make_optimizer(model, recipe.phases[0]).param_groups
+        assert latents["params"] == trained_latents(model) and latents["betas"] == betas
+        assert networks["params"] == network_parameters(model) and networks["betas"] != (0.9, 0.99)
 
 
 # ---------------------------------------------------------------------------- SOAP

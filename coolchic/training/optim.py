@@ -5,10 +5,8 @@ from __future__ import annotations
 import torch
 
 from coolchic.training.model import CoolChicModel
-from coolchic.training.schedule import Phase
+from coolchic.training.schedule import ADAM_BETAS, Phase
 from coolchic.training.soap import SOAP
-
-ADAM_BETAS = (0.9, 0.999)
 
 
 def trained_latents(model: CoolChicModel) -> list[torch.nn.Parameter]:
@@ -31,23 +29,20 @@ def make_optimizer(model: CoolChicModel, phase: Phase) -> torch.optim.Optimizer:
     """Adam on every trained parameter (3.0), or latents and networks as separate groups.
 
     ``phase.lr_networks`` (None = ``phase.lr``) sets the networks' learning rate; with
-    ``phase.optimizer == "soap"`` the networks' matrices are preconditioned by SOAP while
-    the latents keep Adam with 3.0's betas.
+    ``phase.optimizer == "soap"`` the networks' matrices are preconditioned by SOAP. The
+    latents always get Adam with ``phase.latent_betas``; Adam's networks keep 3.0's betas.
     """
-    latents = trained_latents(model)
+    latents = {"params": trained_latents(model), "lr": phase.lr, "betas": phase.latent_betas}
     if phase.latents_only:
-        return torch.optim.Adam(latents, lr=phase.lr, foreach=True)
+        return torch.optim.Adam([latents], lr=phase.lr, foreach=True)
     networks = network_parameters(model)
     lr_net = phase.lr if phase.lr_networks is None else phase.lr_networks
     if phase.optimizer == "adam":
-        if lr_net == phase.lr:
-            return torch.optim.Adam(latents + networks, lr=phase.lr, foreach=True)
-        return torch.optim.Adam(
-            [{"params": latents, "lr": phase.lr}, {"params": networks, "lr": lr_net}], lr=phase.lr, foreach=True
-        )
+        return torch.optim.Adam([latents, {"params": networks, "lr": lr_net, "betas": ADAM_BETAS}],
+                                lr=phase.lr, foreach=True)
     return SOAP(
         [
-            {"params": latents, "lr": phase.lr, "betas": ADAM_BETAS, "precondition": False},
+            {**latents, "precondition": False},
             {"params": networks, "lr": lr_net},
         ],
         lr=lr_net,

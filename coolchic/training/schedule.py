@@ -28,6 +28,8 @@ REFERENCE_N_ITR = 10_000
 N_WARMUP_CANDIDATES = 5
 N_WARMUP_SURVIVORS = 2
 STE_TEMPERATURE = 1e-4
+ADAM_BETAS = (0.9, 0.999)
+"""Adam's betas in 3.0 (for everything it trains)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Phase:
     optimizer: Literal["adam", "soap"] = "adam"
     lr_networks: float | None = None
     """Learning rate of the networks (None: ``lr``, as in 3.0)."""
+    latent_betas: tuple[float, float] = ADAM_BETAS
+    """Betas of the latents' Adam."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ def lean_recipe(
     lr_networks: float | None = None,
     n_tests: int = 20,
     backup_lr_factor: float = 0.3,
+    latent_betas: tuple[float, float] = ADAM_BETAS,
 ) -> Recipe:
     """Short recipe: warm-up of ``candidates`` (the first one from pretrained networks, see
     :mod:`coolchic.training.pretrained`), noise phase, one STE phase, quantise, and with
@@ -142,7 +147,8 @@ def lean_recipe(
     the less noisy proxy gave lower RD losses at the presets' budgets
     (``benchmarks/results/recipe_study.md``, sessions 12-13).
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
-    latents' ``start_lr``), the latents with Adam. With pretrained networks the last of two
+    latents' ``start_lr``), the latents with Adam (``latent_betas``; 3.0's by default, a β2
+    of 0.99 was no better, ``recipe_study.md``, session 17). With pretrained networks the last of two
     or more candidates starts from them too, its networks warmed up at ``backup_lr_factor``
     times their rate (:attr:`Recipe.pretrained_backup_lr`). So the default two both start
     from them: a third, random candidate never won the ``medium`` warm-up on Kodak
@@ -154,7 +160,7 @@ def lean_recipe(
     def freq(n: int) -> int:
         return max(1, n // n_tests)
 
-    nets = dict(optimizer=optimizer, lr_networks=lr_networks)
+    nets = dict(optimizer=optimizer, lr_networks=lr_networks, latent_betas=latent_betas)
     n_warm, n_ste = length(warmup_frac), length(ste_frac)
     warm = Phase("warmup1", start_lr, n_warm, n_warm, max(1, n_warm), "noise",
                  (temperature[0],) * 2, (kumaraswamy[0],) * 2, **nets)  # type: ignore[arg-type]
@@ -163,11 +169,12 @@ def lean_recipe(
         Phase("phase0", start_lr, n_itr, n_itr, freq(n_itr), "noise", temperature, kumaraswamy,
               scheduler=True, **nets),  # type: ignore[arg-type]
         Phase("ste", ste_lr, n_ste, n_ste, freq(n_ste), scheduler=True, quantize_model=True,
-              optimizer=optimizer, **ste),  # type: ignore[arg-type]
+              optimizer=optimizer, latent_betas=latent_betas, **ste),  # type: ignore[arg-type]
     ]
     if latents_frac > 0:
         n_lat = length(latents_frac)
-        phases.append(Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True, **ste))  # type: ignore[arg-type]
+        phases.append(Phase("latents", ste_lr, n_lat, n_lat, freq(n_lat), latents_only=True,
+                            latent_betas=latent_betas, **ste))  # type: ignore[arg-type]
     backup_lr = backup_lr_factor * (start_lr if lr_networks is None else lr_networks)
     return Recipe(((candidates, warm),) if candidates > 1 else (), tuple(phases), "greedy", pretrained=True,
                   pretrained_backup_lr=backup_lr)
