@@ -21,6 +21,9 @@ the whole image::
     python3 benchmarks/recipe_study.py --preset fast --crop 0 --lmbda 4e-4,1e-3,4e-3,2e-2 \
         --images kodim01,kodim02,kodim03,kodim23 --variants lean,lean-ste5 --device cuda \
         --jobs 11 --deadline 470 --out fast_sweep.tsv
+
+``--kodak`` names the folder of the ``kodimNN.png`` files (default ``../shared/data/kodak``;
+on a lent GPU machine, a copy carried with the checkout).
 """
 
 from __future__ import annotations
@@ -79,6 +82,14 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-ste5": partial(lean_recipe, ste_frac=0.05),
         "lean-lat3": partial(lean_recipe, latents_frac=0.03),
         "lean-kum2to1": partial(lean_recipe, kumaraswamy=(2.0, 1.0)),
+        "lean-kum2to3": partial(lean_recipe, kumaraswamy=(2.0, 3.0)),
+        "lean-kum2to4": partial(lean_recipe, kumaraswamy=(2.0, 4.0)),
+        "lean-lrnet5e-3": partial(lean_recipe, lr_networks=5e-3),
+        "lean-lrnet7e-3": partial(lean_recipe, lr_networks=7e-3),
+        "lean-T.3-.2": partial(lean_recipe, temperature=(0.3, 0.2)),
+        "lean-T.4-.1": partial(lean_recipe, temperature=(0.4, 0.1)),
+        "lean-T.5-.1": partial(lean_recipe, temperature=(0.5, 0.1)),
+        "lean-lb99": partial(lean_recipe, latent_betas=(0.9, 0.99)),
     }
 
 
@@ -94,9 +105,9 @@ def n_itr_for_budget(make: Callable[[int, float], Any], budget: int, start_lr: f
     return lo
 
 
-def crop(name: str, size: int) -> np.ndarray:
+def crop(name: str, size: int, kodak: Path = KODAK) -> np.ndarray:
     """The centre ``size x size`` crop of a Kodak image (RGB uint8); the whole image for 0."""
-    image = np.asarray(Image.open(KODAK / f"{name}.png").convert("RGB"))
+    image = np.asarray(Image.open(kodak / f"{name}.png").convert("RGB"))
     if size == 0:
         return image
     h, w = image.shape[:2]
@@ -119,8 +130,8 @@ def file_figures(frame: Frame, planes: Planes, options: EncoderOptions) -> tuple
     return bpp, psnr, rd_loss(psnr, bpp, options.lmbda)
 
 
-def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, Any]:
-    """Encode one crop with one variant and budget; return a TSV row."""
+def run_one(job: tuple[str, int, float, int, str, str, str, int], kodak: Path = KODAK) -> dict[str, Any]:
+    """Encode one crop of an image in ``kodak`` with one variant and budget; return a TSV row."""
     import torch
 
     torch.set_num_threads(1)
@@ -132,7 +143,7 @@ def run_one(job: tuple[str, int, float, int, str, str, str, int]) -> dict[str, A
     make = _variants()[variant]
     options = encoder_options(preset=preset or None, lmbda=lmbda, threads=1, seed=seed, device=device)
     n_itr = n_itr_for_budget(make, budget, options.start_lr)
-    planes = to_planes(crop(name, size))
+    planes = to_planes(crop(name, size, kodak))
     done = [0]
     start = time.perf_counter()
     frame = fit_recipe(planes, options, make(n_itr, options.start_lr), lambda e: done.__setitem__(0, e.done))
@@ -195,6 +206,7 @@ def _preset_budget(preset: str, lmbda: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", default="kodim01,kodim05,kodim23")
+    parser.add_argument("--kodak", type=Path, default=KODAK, help="folder of the kodimNN.png files")
     parser.add_argument("--crop", type=int, default=256, help="centre crop side; 0 for the whole image")
     parser.add_argument("--lmbda", default="1e-3", help="comma-separated λ values")
     parser.add_argument("--seeds", default="0")
@@ -237,7 +249,7 @@ def main() -> None:
         writer = csv.DictWriter(f, FIELDS, delimiter="\t")
         if new_file:
             writer.writeheader()
-        for row in pool.imap_unordered(run_one, jobs):
+        for row in pool.imap_unordered(partial(run_one, kodak=args.kodak), jobs):
             writer.writerow(row)
             f.flush()
             print("\t".join(str(row[k]) for k in FIELDS), flush=True)
