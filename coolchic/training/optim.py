@@ -26,7 +26,7 @@ def network_parameters(model: CoolChicModel) -> list[torch.nn.Parameter]:
 
 
 def make_optimizer(model: CoolChicModel, phase: Phase) -> torch.optim.Optimizer:
-    """Adam on every trained parameter (3.0), or latents and networks as separate groups.
+    """The latents in one Adam group, the networks in another: Adam (3.0) or SOAP.
 
     ``phase.lr_networks`` (None = ``phase.lr``) sets the networks' learning rate; with
     ``phase.optimizer == "soap"`` the networks' matrices are preconditioned by SOAP. The
