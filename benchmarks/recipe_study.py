@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from PIL import Image
 
+from coolchic.evaluation.images import centre_crop
 from coolchic.evaluation.report import percent
 
 if TYPE_CHECKING:
@@ -108,11 +109,7 @@ def n_itr_for_budget(make: Callable[[int, float], Any], budget: int, start_lr: f
 def crop(name: str, size: int, kodak: Path = KODAK) -> np.ndarray:
     """The centre ``size x size`` crop of a Kodak image (RGB uint8); the whole image for 0."""
     image = np.asarray(Image.open(kodak / f"{name}.png").convert("RGB"))
-    if size == 0:
-        return image
-    h, w = image.shape[:2]
-    top, left = (h - size) // 2, (w - size) // 2
-    return np.ascontiguousarray(image[top:top + size, left:left + size])
+    return image if size == 0 else centre_crop(image, (size, size), name)
 
 
 def rd_loss(psnr_db: float, bpp: float, lmbda: float) -> float:
