@@ -5,6 +5,12 @@
     .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-medium.tsv \
         --bench benchmarks/results/kodak-rd-medium
 
+The points may also come from a whole-image ``recipe_study.py`` TSV (``--crop 0``): its rows of
+``--variant`` (the encode time is then the fit time)::
+
+    .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-medium-t4.tsv \
+        --variant lean-T.4-.1 --bench benchmarks/results/kodak-rd-medium
+
 With ``--bench`` (a ``coolchic bench`` output folder) the points are also compared with every
 other codec of that run on the same images, our points taking the place of its Cool-chic ones.
 
@@ -31,25 +37,34 @@ KODAK_SIZE = (768, 512)
 OURS = "coolchic"
 
 
-def budget_points(path: Path) -> list[Point]:
-    """The rows of a ``kodak_budget.py`` TSV as bench points (768x512 Kodak images)."""
+def budget_points(path: Path, variant: str | None = None) -> list[Point]:
+    """The rows of a ``kodak_budget.py`` TSV as bench points (768x512 Kodak images), or the
+    ``variant`` rows of a ``recipe_study.py`` TSV of whole images."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
+    if rows and "variant" in rows[0]:
+        if variant is None:
+            raise SystemExit(f"{path}: a recipe_study.py TSV; name the rows' --variant")
+        rows = [r for r in rows if r["variant"] == variant and r["crop"] == "0"]
+        if not rows:
+            raise SystemExit(f"{path}: no whole-image rows of variant {variant!r}")
     width, height = KODAK_SIZE
     return [Point(codec=OURS, image=r["image"], param="lmbda", setting=float(r["lmbda"]), width=width,
                   height=height, n_bytes=round(float(r["bpp"]) * width * height / 8), bpp=float(r["bpp"]),
-                  psnr_rgb=float(r["psnr_db"]), encode_s=float(r["seconds"]), decode_s=math.nan)
+                  psnr_rgb=float(r["psnr_db"]), encode_s=float(r.get("seconds") or r["fit_s"]),
+                  decode_s=math.nan)
             for r in rows]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("tsv", nargs="+", type=Path, help="kodak_budget.py outputs")
+    parser.add_argument("tsv", nargs="+", type=Path, help="kodak_budget.py (or recipe_study.py) outputs")
+    parser.add_argument("--variant", help="the recipe_study.py variant whose rows to read")
     parser.add_argument("--data", type=Path, default=SHARED, help="folder holding coolchic3/kodak-results.tsv")
     parser.add_argument("--bench", type=Path, help="a `coolchic bench` output folder: compare with its other codecs too")
     args = parser.parse_args()
 
-    ours = [p for path in args.tsv for p in budget_points(path)]
+    ours = [p for path in args.tsv for p in budget_points(path, args.variant)]
     images = {p.image: KODAK_SIZE for p in ours}
     published, reason = load_published(args.data / "coolchic3" / "kodak-results.tsv", images)
     if reason:
