@@ -88,7 +88,8 @@ def _variants() -> dict[str, Callable[[int, float], Any]]:
         "lean-lrnet5e-3": partial(lean_recipe, lr_networks=5e-3),
         "lean-lrnet7e-3": partial(lean_recipe, lr_networks=7e-3),
         "lean-T.3-.2": partial(lean_recipe, temperature=(0.3, 0.2)),
-        "lean-T.4-.1": partial(lean_recipe, temperature=(0.4, 0.1)),
+        "lean-T.4-.1": partial(lean_recipe, temperature=(0.4, 0.1)),  # the default since session 19
+        "lean-T.3-.1": partial(lean_recipe, temperature=(0.3, 0.1)),  # the default before session 19
         "lean-T.5-.1": partial(lean_recipe, temperature=(0.5, 0.1)),
         "lean-lb99": partial(lean_recipe, latent_betas=(0.9, 0.99)),
     }

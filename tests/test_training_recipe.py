@@ -63,6 +63,13 @@ def test_lean_recipe_keeps_the_kumaraswamy_noise_at_a_2_unless_asked() -> None:
     assert schedule.lean_recipe(1000, 1e-2, kumaraswamy=(2.0, 1.0)).phases[0].kumaraswamy == (2.0, 1.0)
 
 
+def test_lean_recipe_anneals_the_soft_round_temperature_from_0_4_unless_asked() -> None:
+    recipe = schedule.lean_recipe(1000, 1e-2)
+    assert [p.temperature for _, p in recipe.warmup] == [(0.4, 0.4)]
+    assert recipe.phases[0].temperature == (0.4, 0.1)
+    assert schedule.lean_recipe(1000, 1e-2, temperature=(0.3, 0.1)).phases[0].temperature == (0.3, 0.1)
+
+
 def test_lean_recipe_has_a_latent_only_phase_only_when_asked() -> None:
     assert [p.name for p in schedule.lean_recipe(1000, 1e-2).phases] == ["phase0", "ste"]
     last = schedule.lean_recipe(1000, 1e-2, latents_frac=0.03).phases[-1]

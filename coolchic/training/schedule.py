@@ -129,7 +129,7 @@ def lean_recipe(
     ste_frac: float = 0.1,
     ste_lr: float = 1e-4,
     latents_frac: float = 0.0,
-    temperature: tuple[float, float] = (0.3, 0.1),
+    temperature: tuple[float, float] = (0.4, 0.1),
     kumaraswamy: tuple[float, float] = (2.0, 2.0),
     optimizer: Literal["adam", "soap"] = "soap",
     lr_networks: float | None = None,
@@ -145,7 +145,9 @@ def lean_recipe(
     tested about ``n_tests`` times; the main and STE phases follow a cosine learning rate.
     The noise keeps Kumaraswamy ``a = 2`` throughout (3.0 anneals it to 1, uniform noise):
     the less noisy proxy gave lower RD losses at the presets' budgets
-    (``benchmarks/results/recipe_study.md``, sessions 12-13).
+    (``benchmarks/results/recipe_study.md``, sessions 12-13). The soft-round temperature
+    anneals from 0.4 (3.0: 0.3) to 0.1 and the warm-up runs at 0.4: 1-2 % lower RD loss on
+    the ``fast`` and ``medium`` benches (``recipe_study.md``, session 19).
     The networks are trained with SOAP (``optimizer``, at ``lr_networks``, default the
     latents' ``start_lr``), the latents with Adam (``latent_betas``; 3.0's by default, a β2
     of 0.99 was no better, ``recipe_study.md``, session 17). With pretrained networks the last of two
