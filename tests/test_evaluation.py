@@ -308,6 +308,22 @@ def test_the_cache_key_follows_what_a_preset_runs(
     assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before
 
 
+def test_the_cache_key_follows_the_recipe_a_preset_builds(
+    image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed recipe default (here: the soft-round temperature) must not reuse old points."""
+    from functools import partial
+
+    from coolchic.evaluation.images import load_images
+    from coolchic.evaluation.sweep import point_key
+    from coolchic.training import schedule
+
+    image = load_images(image_dir, None, None)[0]
+    before = point_key(CoolchicCodec(preset="fast"), image, 1e-3)
+    monkeypatch.setitem(schedule.RECIPES, "lean", partial(schedule.lean_recipe, temperature=(0.3, 0.1)))
+    assert point_key(CoolchicCodec(preset="fast"), image, 1e-3) != before
+
+
 def test_the_cache_key_follows_the_low_rate_decoder_of_a_preset(
     image_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

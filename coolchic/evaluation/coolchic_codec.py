@@ -107,10 +107,14 @@ class CoolchicCodec(Codec):
 
     def point_options(self, setting: float) -> dict[str, Any]:
         """The cache key of the point at λ ``setting``: every encoder option resolved at that λ
-        that shapes the result, so a redefined preset or default, or other pretrained networks,
-        never reuse points measured under the old ones, and a change at low rates only
-        invalidates the low-rate points."""
-        return self._with_run_settings(self._resolved(setting))
+        that shapes the result and the training recipe it builds, so a redefined preset,
+        default or recipe, or other pretrained networks, never reuse points measured under
+        the old ones, and a change at low rates only invalidates the low-rate points."""
+        from coolchic.training.schedule import build_recipe
+
+        options = self._encoder_options(setting)
+        plan = repr(build_recipe(options.recipe, options.n_itr, options.start_lr))
+        return {**self._with_run_settings(self._resolved(setting)), "recipe_plan": plan}
 
     def _with_run_settings(self, resolved: dict[str, Any]) -> dict[str, Any]:
         """``resolved`` options with the benchmark's own settings and the package version."""
