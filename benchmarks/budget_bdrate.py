@@ -6,10 +6,13 @@
         --bench benchmarks/results/kodak-rd-medium
 
 The points may also come from a whole-image ``recipe_study.py`` TSV (``--crop 0``): its rows of
-``--variant`` (the encode time is then the fit time)::
+``--variant`` (the encode time is then the fit time). ``--variant`` may name several labels of
+one recipe, comma-separated, when a file holds it under an older name too::
 
     .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-medium-t4.tsv \
         --variant lean-T.4-.1 --bench benchmarks/results/kodak-rd-medium
+    .venv/bin/python benchmarks/budget_bdrate.py benchmarks/results/gpu-h100-slow-t4.tsv \
+        --variant lean,lean-T.4-.1
 
 With ``--bench`` (a ``coolchic bench`` output folder) the points are also compared with every
 other codec of that run on the same images, our points taking the place of its Cool-chic ones.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+from collections import Counter
 from pathlib import Path
 
 from coolchic.evaluation.bdrate import bd_rate, compare, image_curves
@@ -37,17 +41,17 @@ KODAK_SIZE = (768, 512)
 OURS = "coolchic"
 
 
-def budget_points(path: Path, variant: str | None = None) -> list[Point]:
+def budget_points(path: Path, variants: list[str] | None = None) -> list[Point]:
     """The rows of a ``kodak_budget.py`` TSV as bench points (768x512 Kodak images), or the
-    ``variant`` rows of a ``recipe_study.py`` TSV of whole images."""
+    whole-image rows of a ``recipe_study.py`` TSV whose variant is one of ``variants``."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     if rows and "variant" in rows[0]:
-        if variant is None:
+        if not variants:
             raise SystemExit(f"{path}: a recipe_study.py TSV; name the rows' --variant")
-        rows = [r for r in rows if r["variant"] == variant and r["crop"] == "0"]
+        rows = [r for r in rows if r["variant"] in variants and r["crop"] == "0"]
         if not rows:
-            raise SystemExit(f"{path}: no whole-image rows of variant {variant!r}")
+            raise SystemExit(f"{path}: no whole-image rows of variant {', '.join(variants)}")
     width, height = KODAK_SIZE
     return [Point(codec=OURS, image=r["image"], param="lmbda", setting=float(r["lmbda"]), width=width,
                   height=height, n_bytes=round(float(r["bpp"]) * width * height / 8), bpp=float(r["bpp"]),
@@ -59,12 +63,16 @@ def budget_points(path: Path, variant: str | None = None) -> list[Point]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("tsv", nargs="+", type=Path, help="kodak_budget.py (or recipe_study.py) outputs")
-    parser.add_argument("--variant", help="the recipe_study.py variant whose rows to read")
+    parser.add_argument("--variant", help="the recipe_study.py variant(s) whose rows to read, comma-separated")
     parser.add_argument("--data", type=Path, default=SHARED, help="folder holding coolchic3/kodak-results.tsv")
     parser.add_argument("--bench", type=Path, help="a `coolchic bench` output folder: compare with its other codecs too")
     args = parser.parse_args()
 
-    ours = [p for path in args.tsv for p in budget_points(path, args.variant)]
+    variants = args.variant.split(",") if args.variant else None
+    ours = [p for path in args.tsv for p in budget_points(path, variants)]
+    repeated = sorted(key for key, n in Counter((p.image, p.setting) for p in ours).items() if n > 1)
+    if repeated:
+        raise SystemExit(f"more than one row for image and λ {repeated}: name fewer variants or files")
     images = {p.image: KODAK_SIZE for p in ours}
     published, reason = load_published(args.data / "coolchic3" / "kodak-results.tsv", images)
     if reason:
