@@ -15,7 +15,8 @@ one recipe, comma-separated, when a file holds it under an older name too::
         --variant lean,lean-T.4-.1
 
 With ``--bench`` (a ``coolchic bench`` output folder) the points are also compared with every
-other codec of that run on the same images, our points taking the place of its Cool-chic ones.
+other codec of that run on the same images, our points taking the place of its Cool-chic ones
+(``--per-image`` adds each image's BD-rate).
 
 Per image: our points (one per λ) against the image's five published points. Then, as in the
 bench reports (:func:`coolchic.evaluation.bdrate.compare`), the mean of those and the BD-rate
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--variant", help="the recipe_study.py variant(s) whose rows to read, comma-separated")
     parser.add_argument("--data", type=Path, default=SHARED, help="folder holding coolchic3/kodak-results.tsv")
     parser.add_argument("--bench", type=Path, help="a `coolchic bench` output folder: compare with its other codecs too")
+    parser.add_argument("--per-image", action="store_true", help="with --bench, also each image's BD-rate")
     args = parser.parse_args()
 
     variants = args.variant.split(",") if args.variant else None
@@ -88,10 +90,16 @@ def main() -> None:
     if args.bench:
         others = [p for p in read_points_tsv(args.bench / "points.tsv") if p.codec != OURS and p.image in images]
         print("against the other codecs of", args.bench, "(average curve; mean of per-image):")
+        our_curves = image_curves(ours, OURS)
         for codec in sorted({p.codec for p in others}):
             row = compare(ours + others, OURS, codec)
-            print(f"  {codec:12s} {row.bd_rate_average_curve:+6.1f} %  {row.bd_rate_per_image:+6.1f} %"
-                  f" ({row.n_valid} of {row.n_images} images)")
+            line = (f"  {codec:12s} {row.bd_rate_average_curve:+6.1f} %  {row.bd_rate_per_image:+6.1f} %"
+                    f" ({row.n_valid} of {row.n_images} images)")
+            if args.per_image:
+                their_curves = image_curves(others, codec)
+                line += ": " + ", ".join(f"{image} {bd_rate(their_curves[image], curve):+.1f}"
+                                         for image, curve in sorted(our_curves.items()) if image in their_curves)
+            print(line)
 
 
 if __name__ == "__main__":
