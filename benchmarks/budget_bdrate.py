@@ -32,7 +32,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from coolchic.evaluation.bdrate import bd_rate, compare, image_curves
+from coolchic.evaluation.bdrate import compare
 from coolchic.evaluation.published import PUBLISHED_NAME, load_published
 from coolchic.evaluation.report import read_points_tsv
 from coolchic.evaluation.sweep import Point
@@ -79,26 +79,21 @@ def main() -> None:
     published, reason = load_published(args.data / "coolchic3" / "kodak-results.tsv", images)
     if reason:
         raise SystemExit(reason)
-    points = ours + published
-    anchor_curves = image_curves(points, PUBLISHED_NAME)
-    for image, curve in sorted(image_curves(points, OURS).items()):
+    row = compare(ours + published, OURS, PUBLISHED_NAME)
+    for image, bd in row.per_image.items():
         lambdas = ", ".join(f"{p.setting:g}" for p in sorted(ours, key=lambda p: p.setting) if p.image == image)
-        print(f"{image}  λ {lambdas}: BD-rate vs 3.0 {bd_rate(anchor_curves[image], curve):+.1f} %")
-    row = compare(points, OURS, PUBLISHED_NAME)
+        print(f"{image}  λ {lambdas}: BD-rate vs 3.0 {bd:+.1f} %")
     print(f"mean of per-image: {row.bd_rate_per_image:+.1f} % ({row.n_valid} of {row.n_images} images)")
     print(f"average curve: {row.bd_rate_average_curve:+.1f} %")
     if args.bench:
         others = [p for p in read_points_tsv(args.bench / "points.tsv") if p.codec != OURS and p.image in images]
         print("against the other codecs of", args.bench, "(average curve; mean of per-image):")
-        our_curves = image_curves(ours, OURS)
         for codec in sorted({p.codec for p in others}):
             row = compare(ours + others, OURS, codec)
             line = (f"  {codec:12s} {row.bd_rate_average_curve:+6.1f} %  {row.bd_rate_per_image:+6.1f} %"
                     f" ({row.n_valid} of {row.n_images} images)")
             if args.per_image:
-                their_curves = image_curves(others, codec)
-                line += ": " + ", ".join(f"{image} {bd_rate(their_curves[image], curve):+.1f}"
-                                         for image, curve in sorted(our_curves.items()) if image in their_curves)
+                line += ": " + ", ".join(f"{image} {bd:+.1f}" for image, bd in row.per_image.items())
             print(line)
 
 

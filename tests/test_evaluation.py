@@ -88,6 +88,8 @@ def test_end_to_end_writes_every_output(image_dir: Path, tmp_path: Path) -> None
     (row,) = result.bd_rows
     assert row.anchor == "jpeg420" and row.n_valid == len(NAMES)
     assert math.isfinite(row.bd_rate_per_image) and math.isfinite(row.bd_rate_average_curve)
+    assert sorted(row.per_image) == sorted(NAMES)
+    assert row.bd_rate_per_image == pytest.approx(sum(row.per_image.values()) / len(NAMES))
 
 
 def test_rerun_resumes_without_recomputing(

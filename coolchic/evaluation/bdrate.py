@@ -123,6 +123,8 @@ class BDRow:
     bd_psnr_average_curve: float
     overlap: float
     """PSNR overlap (0 … 1) of the two average curves."""
+    per_image: dict[str, float]
+    """Each common image's BD-rate (%), NaN where the curves do not overlap."""
 
 
 def compare(points: list[Point], test: str, anchor: str) -> BDRow:
@@ -131,8 +133,8 @@ def compare(points: list[Point], test: str, anchor: str) -> BDRow:
     common = sorted(set(test_curves) & set(anchor_curves))
     if not common:
         raise ValueError(f"codecs {test!r} and {anchor!r} share no image")
-    per_image = [bd_rate(anchor_curves[i], test_curves[i]) for i in common]
-    valid = [v for v in per_image if math.isfinite(v)]
+    per_image = {i: bd_rate(anchor_curves[i], test_curves[i]) for i in common}
+    valid = [v for v in per_image.values() if math.isfinite(v)]
     kept = [p for p in points if p.image in common]
     avg_test = [(p.bpp, p.psnr_rgb) for p in average_curve(kept, test)]
     avg_anchor = [(p.bpp, p.psnr_rgb) for p in average_curve(kept, anchor)]
@@ -145,4 +147,5 @@ def compare(points: list[Point], test: str, anchor: str) -> BDRow:
         bd_psnr_average_curve=bd_psnr(avg_anchor, avg_test),
         overlap=psnr_overlap(pareto_front(avg_anchor), pareto_front(avg_test))
         if avg_anchor and avg_test else 0.0,
+        per_image=per_image,
     )
