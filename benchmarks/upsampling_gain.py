@@ -21,10 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coolchic.c3.frame import Frame
+from coolchic.c3.frame import NN_Q_STEPS, Frame, split_params, upsampling_param_shapes
 from coolchic.c3.payload import read_payload
 from coolchic.container import looks_like_cool, read_container
-from coolchic.model.reconstruct import build_decoder
 
 
 def read_frame(path: Path) -> Frame:
@@ -36,14 +35,14 @@ def read_frame(path: Path) -> Frame:
 
 def dc_gain(frame: Frame) -> float:
     """Mean over the four output phases of the (dequantised) kernel's tap sums."""
-    upsampling, _ = build_decoder(frame)
-    kernel = upsampling.weight.detach()[0, 0].numpy()
+    (kernel,) = split_params(frame.upsampling, upsampling_param_shapes(frame.architecture), NN_Q_STEPS).values()
+    kernel = kernel[0, 0]
     return float(np.mean([kernel[a::2, b::2].sum() for a in (0, 1) for b in (0, 1)]))
 
 
 def latent_spreads(frame: Frame) -> list[float | None]:
     """Standard deviation of the integer latents per resolution, finest first (None: no channel)."""
-    return [float(np.asarray(y, dtype=np.float64).std()) if np.asarray(y).size else None for y in frame.latents]
+    return [float(y.std(dtype=np.float64)) if y.size else None for y in frame.latents]
 
 
 def main() -> None:
